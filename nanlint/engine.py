@@ -1,0 +1,264 @@
+"""Linting one file: a pure function of (source, path, config) -> findings.
+
+The CLI, the flake8 plugin, notebooks, parallel runs and the cache all call
+``check_source``. One parse per pass, one walk (``Index``), every enabled rule
+over it; positions only when something is reported.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+from dataclasses import dataclass
+
+import libcst as cst
+
+from nanlint.codes import CODES, SYNTAX_ERROR
+from nanlint.config import Config
+from nanlint.context import Context, Report
+from nanlint.finding import SAFE, UNSAFE, Edit, FileResult, Finding, Fix
+from nanlint.fixes import FixSpec, apply, import_position, with_parens_of
+from nanlint.rules import Rule, all_rules
+from nanlint.source import SourceError, decode
+from nanlint.suppression import is_suppressed, skips_file
+
+MAX_FIX_ROUNDS = 10
+
+# "One finding per cause": a finding of a key code speaks for lower-ranked
+# findings on the same node (or on the nodes it says it covers).
+OUTRANKS: dict[str, frozenset[str]] = {
+    "NAN104": frozenset({"NAN101", "NAN102", "NAN103"}),
+    "NAN101": frozenset({"NAN103"}),
+    "NAN102": frozenset({"NAN103"}),
+    "NAN105": frozenset({"NAN201", "NAN103"}),
+    "NAN204": frozenset({"NAN103", "NAN201", "NAN202"}),
+    "NAN402": frozenset({"NAN401"}),
+    "NAN302": frozenset({"NAN103", "NAN201", "NAN202", "NAN305"}),
+    "NAN305": frozenset({"NAN103", "NAN104"}),
+}
+
+
+@dataclass
+class _Pass:
+    """One analysis of one text."""
+
+    ctx: Context | None
+    reports: list[Report]
+    findings: list[Finding]
+    errors: list[str]
+
+
+def enabled_rules(config: Config, path: str) -> list[type[Rule]]:
+    return [rule for rule in all_rules() if config.enabled(rule.code, path)]
+
+
+def check_source(source: str | bytes, path: str = "<stdin>", config: Config | None = None,
+                 fix: str | None = None) -> FileResult:
+    """Lint one file's source. ``fix`` is None, "safe" or "unsafe"; with a fix level,
+    ``FileResult.fixed_source`` holds the fixed text when it differs, and ``findings``
+    are those that remain after fixing. Never raises for bad input: unreadable or
+    unparsable source gives a NAN001 finding; internal errors go to ``errors``."""
+    config = config or Config()
+    result = FileResult(path=path)
+    if isinstance(source, bytes):
+        try:
+            decoded = decode(source)
+        except SourceError as exc:
+            result.findings = _syntax_error(path, 1, 1, str(exc), config)
+            return result
+        text = decoded.text
+    else:
+        text = source
+    if skips_file(text):
+        return result
+    first = _analyze(text, path, config)
+    result.findings, result.errors = first.findings, first.errors
+    if fix is None or first.ctx is None:
+        return result
+    return _fix(text, path, config, fix, first, result)
+
+
+def lint_source(source: str | bytes, path: str = "<stdin>", config: Config | None = None) -> list[Finding]:
+    return check_source(source, path, config).findings
+
+
+def _syntax_error(path: str, line: int, column: int, message: str, config: Config) -> list[Finding]:
+    if not config.enabled(SYNTAX_ERROR.code, path):
+        return []
+    return [Finding(path, line, column, line, column + 1, SYNTAX_ERROR.code, SYNTAX_ERROR.name,
+                    SYNTAX_ERROR.severity, message)]
+
+
+def _parse(text: str, path: str, config: Config) -> tuple[cst.Module | None, list[Finding]]:
+    try:
+        return cst.parse_module(text), []
+    except cst.ParserSyntaxError as exc:
+        message = f"cannot parse: {exc.message}"
+        return None, _syntax_error(path, exc.raw_line, exc.raw_column + 1, message, config)
+    except RecursionError:
+        return None, _syntax_error(path, 1, 1, "cannot parse: expression nested too deeply", config)
+
+
+def _analyze(text: str, path: str, config: Config) -> _Pass:
+    module, findings = _parse(text, path, config)
+    if module is None:
+        return _Pass(None, [], findings, [])
+    rules = enabled_rules(config, path)
+    if not rules:
+        return _Pass(None, [], [], [])
+    errors: list[str] = []
+    try:
+        ctx = Context(module, path, config)
+    except RecursionError:
+        return _Pass(None, [], _syntax_error(path, 1, 1, "expression nested too deeply to analyse", config), [])
+    for rule in rules:
+        ctx.current_code = rule.code
+        mark = len(ctx.reports)
+        try:
+            rule(ctx).check()
+        except Exception as exc:  # one broken rule must not stop the others
+            del ctx.reports[mark:]
+            errors.append(_internal_error(path, rule.code, exc))
+    reports, findings = _to_findings(ctx, _one_per_cause(ctx.reports), text, path)
+    return _Pass(ctx, reports, findings, errors)
+
+
+def _internal_error(path: str, code: str, exc: BaseException) -> str:
+    """One line for the user; the whole trace with ``NANLINT_SHOW_TRACEBACK=1``
+    (which ``--show-traceback`` sets)."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
+    line = f"{path}: internal error in rule {code}: {type(exc).__name__}: {exc}{at}"
+    if os.environ.get("NANLINT_SHOW_TRACEBACK"):
+        line += "\n" + "".join(traceback.format_exception(exc)).rstrip()
+    return line
+
+
+def _one_per_cause(reports: list[Report]) -> list[Report]:
+    kept = []
+    for report in reports:
+        dominated = any(
+            report.code in OUTRANKS.get(other.code, ())
+            and (other.node is report.node or any(c is report.node for c in other.covers))
+            for other in reports if other is not report
+        )
+        if not dominated:
+            kept.append(report)
+    unique: dict[tuple, Report] = {}
+    for report in kept:
+        unique.setdefault((report.code, id(report.node)), report)
+    return list(unique.values())
+
+
+def _to_findings(ctx: Context, reports: list[Report], text: str, path: str
+                 ) -> tuple[list[Report], list[Finding]]:
+    """Position the reports that no comment suppresses."""
+    if not reports:
+        return [], []
+    lines = text.splitlines()
+    kept, findings = [], []
+    for report in reports:
+        info = CODES[report.code]
+        span = ctx.position(report.node)
+        statement = ctx.position(ctx.index.statement_of(report.node))
+        if is_suppressed(report.code, lines, {span.start.line, statement.start.line, statement.end.line}):
+            continue
+        kept.append(report)
+        findings.append(Finding(
+            path=path, line=span.start.line, column=span.start.column + 1,
+            end_line=span.end.line, end_column=span.end.column + 1,
+            code=report.code, name=info.name, severity=info.severity, message=report.message,
+            fix=_fix_json(ctx, report.fix),
+        ))
+    findings.sort(key=lambda f: f.sort_key)
+    return kept, findings
+
+
+def _fix_json(ctx: Context, spec: FixSpec | None) -> Fix | None:
+    if spec is None:
+        return None
+    edits = []
+    for old, new in spec.replacements:
+        span = ctx.position(old)
+        edits.append(Edit(span.start.line, span.start.column + 1, span.end.line, span.end.column + 1,
+                          ctx.code_for(with_parens_of(old, new))))
+    if spec.imports:
+        line = _import_line(ctx)
+        newline = ctx.module.default_newline
+        content = "".join(imp.statement() + newline for imp in spec.imports)
+        edits.append(Edit(line, 1, line, 1, content))
+    return Fix(spec.applicability, spec.message, tuple(edits))
+
+
+def _import_line(ctx: Context) -> int:
+    """The 1-based line where added imports are inserted."""
+    body = ctx.module.body
+    at = import_position(ctx.module)
+    if at < len(body):
+        return ctx.position(body[at]).start.line - len(_leading_lines(body[at]))
+    return len(ctx.module.code.splitlines()) + 1
+
+
+def _leading_lines(statement: cst.CSTNode) -> tuple:
+    return getattr(statement, "leading_lines", ())
+
+
+def _applicable(report: Report, level: str) -> bool:
+    if report.fix is None:
+        return False
+    return report.fix.applicability == SAFE or (level == UNSAFE and report.fix.applicability == UNSAFE)
+
+
+def _fix(text: str, path: str, config: Config, level: str, first: _Pass, result: FileResult) -> FileResult:
+    current, analysis, fixed = text, first, 0
+    for _ in range(MAX_FIX_ROUNDS):
+        chosen = _non_overlapping(analysis, [r for r in analysis.reports if _applicable(r, level)])
+        if not chosen:
+            break
+        new_text = apply(analysis.ctx.module, [r.fix for r in chosen]).code
+        try:
+            compile(new_text, path, "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+        except (SyntaxError, ValueError, RecursionError) as exc:
+            result.errors.append(f"{path}: fix produced code that does not parse ({exc}); file left unchanged")
+            return result
+        after = _analyze(new_text, path, config)
+        if after.ctx is None:
+            result.errors.append(f"{path}: fix produced code nanlint cannot parse; file left unchanged")
+            return result
+        stuck = _stuck_codes(analysis, after, chosen, level)
+        if stuck:
+            result.errors.append(
+                f"{path}: the fix for {', '.join(sorted(stuck))} did not remove the finding; file left unchanged")
+            return result
+        fixed += len(chosen)
+        current, analysis = new_text, after
+    else:
+        result.errors.append(f"{path}: fixes did not settle after {MAX_FIX_ROUNDS} rounds; file left unchanged")
+        return result
+    if current != text:
+        result.fixed_source = current
+        result.fixed_count = fixed
+        result.findings = analysis.findings
+        result.errors = analysis.errors
+    return result
+
+
+def _non_overlapping(analysis: _Pass, reports: list[Report]) -> list[Report]:
+    index = analysis.ctx.index
+    chosen: list[Report] = []
+    taken: list = []
+    for report in reports:
+        olds = [old for old, _ in report.fix.replacements]
+        if any(o is t or index.contains(t, o) or index.contains(o, t) for o in olds for t in taken):
+            continue
+        chosen.append(report)
+        taken.extend(olds)
+    return chosen
+
+
+def _stuck_codes(before: _Pass, after: _Pass, chosen: list[Report], level: str) -> set[str]:
+    """Codes whose fixable findings did not decrease although fixes for them ran."""
+    def count(analysis: _Pass, code: str) -> int:
+        return sum(1 for r in analysis.reports if r.code == code and _applicable(r, level))
+    return {r.code for r in chosen if count(after, r.code) >= count(before, r.code)}
+
