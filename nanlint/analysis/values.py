@@ -68,7 +68,7 @@ def argument(call: cst.Call, param: Param | None) -> cst.BaseExpression | None:
     position, unpacked = 0, False
     for arg in call.args:
         if arg.keyword is not None:
-            if arg.keyword.value == param.keyword:
+            if arg.keyword.value == param.keyword or arg.keyword.value in param.aliases:
                 return arg.value
         elif arg.star:
             unpacked = True  # positions after ``*args`` are unknown

@@ -28,6 +28,7 @@ class Param:
 
     keyword: str
     position: int | None = None
+    aliases: tuple[str, ...] = ()  # other keywords for the same argument (``axis`` for ``dim``)
 
 
 @dataclass(frozen=True)

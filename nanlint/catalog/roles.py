@@ -13,3 +13,8 @@ MAXIMUM = "maximum"  # maximum(x, eps)
 EPSILON = "epsilon"  # K.epsilon(), a framework's machine epsilon
 DIVIDE_NO_NAN = "divide_no_nan"
 WHERE = "where"
+
+# Elementwise and reductions shared by several rule families.
+EXP = "exp"
+SUM = "sum"
+MEAN = "mean"
