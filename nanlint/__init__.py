@@ -3,15 +3,9 @@
 from nanlint.config import Config, ConfigError
 from nanlint.engine import check_source, lint_source
 from nanlint.finding import Edit, FileResult, Finding, Fix
+from nanlint.runner import lint_paths
 
 __version__ = "0.1.0"
-
-
-def lint_paths(*args, **kwargs):
-    """Lint files and folders; see ``nanlint.runner.lint_paths``."""
-    from nanlint.runner import lint_paths as run
-
-    return run(*args, **kwargs)
 
 
 __all__ = [

@@ -59,6 +59,12 @@ def _fix_style(key: str, value: Any) -> str:
     return value
 
 
+def _thresholds(key: str, value: Any) -> tuple[tuple[str, float], ...]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"`{key}` must be a table of optimizer family = number, got {value!r}")
+    return tuple(sorted((name.lower(), _positive_float(f"{key}.{name}", v)) for name, v in value.items()))
+
+
 def _bool(key: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise ConfigError(f"`{key}` must be true or false, got {value!r}")
@@ -82,6 +88,9 @@ OPTIONS: dict[str, Option] = {
     "per-file-ignores": Option("per_file_ignores", _per_file_ignores, "pattern = [codes] ignored in matching files"),
     "eps": Option("eps", _positive_float, "the epsilon that fixes insert (default 1e-8)"),
     "fix-style": Option("fix_style", _fix_style, "`add` writes `p + eps`, `clamp` the framework's clamp"),
+    "max-lr": Option("max_lr", _thresholds,
+                     "largest plausible learning rate per optimizer family, e.g. {adam = 0.01, sgd = 1.0}"),
+    "half-eps": Option("half_eps", _positive_float, "the epsilon NAN302 fixes write in float16 code (default 1e-4)"),
     "respect-gitignore": Option("respect_gitignore", _bool, "skip files matched by .gitignore (default true)"),
 }
 
@@ -96,6 +105,8 @@ class Config:
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     eps: float = 1e-8
     fix_style: str = "add"
+    max_lr: tuple[tuple[str, float], ...] = ()
+    half_eps: float = 1e-4
     respect_gitignore: bool = True
     # Where the configuration came from; patterns are relative to ``root``.
     root: str = field(default=".", compare=False)

@@ -26,6 +26,9 @@ class Report:
     # Nodes this finding speaks for: lower-ranked findings on them are dropped
     # ("one finding per cause").
     covers: tuple[cst.CSTNode, ...] = field(default_factory=tuple)
+    # A rule may raise or lower its code's default severity for one finding
+    # (NAN201: a literal zero divisor is an error, not a warning).
+    severity: str | None = None
 
 
 class Context:
@@ -47,8 +50,9 @@ class Context:
         return self.values.framework_file
 
     def report(self, node: cst.CSTNode, message: str, *, fix: FixSpec | None = None,
-               covers: tuple[cst.CSTNode, ...] = (), code: str | None = None) -> None:
-        self.reports.append(Report(code or self.current_code, node, message, fix, covers))
+               covers: tuple[cst.CSTNode, ...] = (), code: str | None = None,
+               severity: str | None = None) -> None:
+        self.reports.append(Report(code or self.current_code, node, message, fix, covers, severity))
 
     # -- positions, computed once and only for files that report ----------------------
     @cached_property

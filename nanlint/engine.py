@@ -7,6 +7,7 @@ over it; positions only when something is reported.
 
 from __future__ import annotations
 
+import ast
 import os
 import traceback
 from dataclasses import dataclass
@@ -93,10 +94,21 @@ def _parse(text: str, path: str, config: Config) -> tuple[cst.Module | None, lis
     try:
         return cst.parse_module(text), []
     except cst.ParserSyntaxError as exc:
-        message = f"cannot parse: {exc.message}"
-        return None, _syntax_error(path, exc.raw_line, exc.raw_column + 1, message, config)
+        line, column, message = _python_syntax_error(text) or (exc.raw_line, exc.raw_column + 1, exc.message)
+        return None, _syntax_error(path, line, column, f"cannot parse: {message}", config)
     except RecursionError:
         return None, _syntax_error(path, 1, 1, "cannot parse: expression nested too deeply", config)
+
+
+def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
+    """CPython's own account of a syntax error: its positions are the ones users know."""
+    try:
+        compile(text, "<nanlint>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
+    except SyntaxError as exc:
+        return exc.lineno or 1, exc.offset or 1, exc.msg
+    except (ValueError, RecursionError, MemoryError):
+        return None
+    return None
 
 
 def _analyze(text: str, path: str, config: Config) -> _Pass:
@@ -167,7 +179,7 @@ def _to_findings(ctx: Context, reports: list[Report], text: str, path: str
         findings.append(Finding(
             path=path, line=span.start.line, column=span.start.column + 1,
             end_line=span.end.line, end_column=span.end.column + 1,
-            code=report.code, name=info.name, severity=info.severity, message=report.message,
+            code=report.code, name=info.name, severity=report.severity or info.severity, message=report.message,
             fix=_fix_json(ctx, report.fix),
         ))
     findings.sort(key=lambda f: f.sort_key)
@@ -217,7 +229,7 @@ def _fix(text: str, path: str, config: Config, level: str, first: _Pass, result:
             break
         new_text = apply(analysis.ctx.module, [r.fix for r in chosen]).code
         try:
-            compile(new_text, path, "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+            compile(new_text, path, "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
         except (SyntaxError, ValueError, RecursionError) as exc:
             result.errors.append(f"{path}: fix produced code that does not parse ({exc}); file left unchanged")
             return result

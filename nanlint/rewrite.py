@@ -116,7 +116,7 @@ def movable(ctx: Context, produced: Produced, use: cst.CSTNode) -> bool:
         else:
             stack.extend(node.children)
     index = ctx.index
-    start, end = index.order.get(call, 0), index.order.get(use, 0)
+    start, end = index.position_of(call), index.position_of(use)
     scope = index.scope_of(use)
     for name in names:
         bindings = scope.bindings.get(name.value, ())
@@ -129,17 +129,18 @@ def report_stable_log(ctx: Context, log_call: cst.Call, produced: Produced, what
                       negate_input: bool = False) -> None:
     """Report ``log(<what>(x))`` at the log call, with the rewrite to ``<stable>`` when
     it is exact. Shared by the log-of-softmax and log-of-sigmoid rules."""
-    op = produced.op
-    shown = f"1 - {what}" if negate_input else what
-    message = (f"log of a {shown} is -inf when the {what} saturates to {'1' if negate_input else '0'}; "
-               f"use {stable}")
-    counterpart = stable_counterpart(ctx, op, "log", negate_input)
+    shown = f"log(1 - {what}(x))" if negate_input else f"log({what}(x))"
+    limit = "1" if negate_input else "0"
+    problem = f"{shown} is -inf once the {what} saturates to {limit}"
+    counterpart = stable_counterpart(ctx, produced.op, "log", negate_input)
     if isinstance(counterpart, str):
-        ctx.report(log_call, f"{message} (no automatic fix: {counterpart})")
+        ctx.report(log_call, f"{problem}; use {stable} (no automatic fix: {counterpart})")
         return
     if not movable(ctx, produced, log_call):
-        ctx.report(log_call, f"{message} (no automatic fix: the {what}'s input is computed elsewhere)")
+        ctx.report(log_call, f"{problem}; use {stable} (no automatic fix: the {what}'s input is computed elsewhere)")
         return
     new, imports = counterpart
-    ctx.report(log_call, message, fix=FixSpec(SAFE, f"Rewrite as {ctx.code_for(new.func)}",
-                                              [(log_call, new)], imports))
+    code = ctx.code_for(new)
+    suggestion = code if len(code) <= 60 and "\n" not in code else ctx.code_for(new.func)
+    ctx.report(log_call, f"{problem}; use `{suggestion}`",
+               fix=FixSpec(SAFE, f"Rewrite as `{ctx.code_for(new.func)}`", [(log_call, new)], imports))

@@ -37,6 +37,16 @@ _CONDITIONAL_PARENTS = (
 LOOPS = (cst.For, cst.While)
 
 
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(cls: type) -> bool:
+    known = _NODE_TYPES.get(cls)
+    if known is None:
+        known = _NODE_TYPES[cls] = issubclass(cls, cst.CSTNode)
+    return known
+
+
 def _child_fields(cls: type) -> tuple[str, ...]:
     names = _FIELDS.get(cls)
     if names is None:
@@ -79,8 +89,10 @@ class Scope:
 class Index:
     def __init__(self, module: cst.Module) -> None:
         self.module = module
-        self.parents: dict[cst.CSTNode, cst.CSTNode] = {}
-        self.order: dict[cst.CSTNode, int] = {}
+        # Keyed by id(node): libcst nodes hash in Python, ids hash in C; the module
+        # keeps every node alive while the index is used.
+        self.parents: dict[int, cst.CSTNode] = {}
+        self.order: dict[int, int] = {}
         self.scopes: dict[cst.CSTNode, Scope] = {}
         self.nodes: dict[type, list[cst.CSTNode]] = {t: [] for t in COLLECTED}
         self._walk()
@@ -103,7 +115,7 @@ class Index:
                 self._bind_statement(scope[0], scope[1], counter)
                 continue
             counter += 1
-            order[node] = counter
+            order[id(node)] = counter
             node_type = type(node)
             bucket = collected.get(node_type)
             if bucket is not None:
@@ -122,12 +134,13 @@ class Index:
             children = []
             for name in _child_fields(node_type):
                 value = getattr(node, name)
-                if isinstance(value, cst.CSTNode):
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    children.extend(v for v in value if _is_node(type(v)))
+                elif _is_node(kind):
                     children.append(value)
-                elif type(value) is tuple or type(value) is list:
-                    children.extend(v for v in value if isinstance(v, cst.CSTNode))
             for child in reversed(children):
-                parents[child] = node
+                parents[id(child)] = node
                 # Decorators, defaults and annotations run in the enclosing scope; close enough
                 # for value tracking, which only follows bindings inside bodies.
                 push((child, inner))
@@ -191,13 +204,17 @@ class Index:
 
     # -- questions rules ask ----------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:
-        return self.parents.get(node)
+        return self.parents.get(id(node))
+
+    def position_of(self, node: cst.CSTNode) -> int:
+        """Pre-order index of ``node`` in the walk (source order, roughly)."""
+        return self.order.get(id(node), 0)
 
     def ancestors(self, node: cst.CSTNode):
-        parent = self.parents.get(node)
+        parent = self.parents.get(id(node))
         while parent is not None:
             yield parent
-            parent = self.parents.get(parent)
+            parent = self.parents.get(id(parent))
 
     def scope_of(self, node: cst.CSTNode) -> Scope:
         """The innermost scope whose body holds ``node``."""
@@ -221,7 +238,7 @@ class Index:
         for ancestor in self.ancestors(node):
             if ancestor is scope_node:
                 break
-            parent = self.parents.get(ancestor)
+            parent = self.parents.get(id(ancestor))
             if isinstance(ancestor, cst.BaseSuite) and isinstance(parent, _CONDITIONAL_PARENTS):
                 blocks.append(ancestor)
         return blocks

@@ -60,6 +60,12 @@ class Produced:
     op: Op
     via: tuple[Binding, ...]
 
+    def through_attribute(self, expr: cst.BaseExpression) -> bool:
+        """Whether ``expr`` reached the producing call through an attribute
+        (``self.p``) rather than directly or through local names only."""
+        chain = [expr, *(b.value for b in self.via[:-1])]
+        return any(isinstance(e, cst.Attribute) for e in chain)
+
 
 def argument(call: cst.Call, param: Param | None) -> cst.BaseExpression | None:
     """The argument passed for ``param``, by keyword or by position."""
@@ -95,7 +101,7 @@ class Values:
         """The binding a use of ``name`` reads, when it is certain."""
         index = self.index
         scope = index.scope_of(name)
-        use = index.order.get(name, 0)
+        use = index.position_of(name)
         current: Scope | None = scope
         while current is not None:
             if current.kind == "class" and current is not scope:
@@ -125,7 +131,7 @@ class Values:
         use_ancestors = set(map(id, index.ancestors(use)))
         if any(id(block) not in use_ancestors for block in index.conditional_blocks(last.node, scope.node)):
             return None
-        use_order = index.order.get(use, 0)
+        use_order = index.position_of(use)
         for loop in index.enclosing_loops(use, scope.node):
             if any(b.order > use_order and index.contains(loop, b.node) for b in bindings):
                 return None

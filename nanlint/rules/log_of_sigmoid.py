@@ -1,6 +1,7 @@
 """## What it does
-Flags `log(sigmoid(x))` and `log(1 - sigmoid(x))`, written directly or through a
-local name, a `self.` attribute or a sigmoid layer (`nn.Sigmoid()`).
+Flags `log(sigmoid(x))` and `log(1 - sigmoid(x))`, written directly, through a
+local name bound to the sigmoid, or through a sigmoid layer (`nn.Sigmoid()`). A
+sigmoid kept in a `self.` attribute and logged elsewhere is reported as NAN103.
 
 ## Why is this bad?
 `sigmoid(x)` rounds to exactly 0 for `x < -88` in float32 (and to exactly 1 for
@@ -64,7 +65,7 @@ class LogOfSigmoid(Rule):
                     and is_one(resolved.left):
                 argument, complement = resolved.right, True
             produced = values.producer(argument)
-            if produced is not None and produced.op.role == SIGMOID:
+            if produced is not None and produced.op.role == SIGMOID and not produced.through_attribute(argument):
                 report_stable_log(self.ctx, call, produced, "sigmoid", "logsigmoid", negate_input=complement)
 
     VALID = [

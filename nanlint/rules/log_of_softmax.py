@@ -1,6 +1,8 @@
 """## What it does
-Flags the logarithm of a softmax: `log(softmax(x))`, written directly or through
-a local name, a `self.` attribute or a softmax layer (`self.sm = nn.Softmax(dim=1)`).
+Flags the logarithm of a softmax: `log(softmax(x))`, written directly, through a
+local name bound to the softmax, or through a softmax layer
+(`self.sm = nn.Softmax(dim=1)` applied as `self.sm(h)`). A softmax kept in a
+`self.` attribute and logged elsewhere is reported as NAN103 (unguarded-log).
 
 ## Why is this bad?
 For a dominant logit the other probabilities underflow to exactly 0 (in float32
@@ -53,7 +55,9 @@ class LogOfSoftmax(Rule):
             if op is None or op.role != LOG or op.input is None:
                 continue
             produced = values.producer(op.input)
-            if produced is not None and produced.op.role == SOFTMAX:
+            # Through a ``self.`` attribute it is NAN103's business (RULES.md: NAN101 is
+            # direct or through a local name).
+            if produced is not None and produced.op.role == SOFTMAX and not produced.through_attribute(op.input):
                 report_stable_log(self.ctx, call, produced, "softmax", "log_softmax")
 
     VALID = [
@@ -78,6 +82,10 @@ class LogOfSoftmax(Rule):
         "import math\nimport torch\ny = math.log(10)\n",
         # softmax in another function, name not bound there
         "import torch\ndef f(x):\n    p = torch.softmax(x, 1)\n    return p\ndef g(p):\n    return torch.log(p)\n",
+        # through a self attribute: NAN103's business, not NAN101's
+        "import theano.tensor as T\nclass LogReg:\n    def __init__(self, x, W):\n"
+        "        self.p_y_given_x = T.nnet.softmax(T.dot(x, W))\n"
+        "    def nll(self, y):\n        return T.log(self.p_y_given_x)\n",
         # two different self.p assignments: unknown
         "import torch\nclass M:\n    def a(self, x):\n        self.p = torch.softmax(x, 1)\n"
         "    def b(self, x):\n        self.p = x\n    def c(self):\n        return torch.log(self.p)\n",
@@ -119,12 +127,10 @@ class LogOfSoftmax(Rule):
         Invalid("import numpy as np\nfrom scipy.special import softmax\ny = np.log(softmax(x, axis=1))\n",
                 "import numpy as np\nfrom scipy.special import softmax\nfrom scipy.special import log_softmax\n"
                 "y = log_softmax(x, axis=1)\n"),
-        # Theano, through a self attribute (seed 001)
-        Invalid(
-            "import theano.tensor as T\nclass LogReg:\n    def __init__(self, x, W):\n"
-            "        self.p_y_given_x = T.nnet.softmax(T.dot(x, W))\n"
-            "    def nll(self, y):\n        return T.log(self.p_y_given_x)\n",
-            None),
+        # Theano: the softmax's input is a call, so it is not moved to the log
+        Invalid("import theano.tensor as T\np_y = T.nnet.softmax(T.dot(x, W) + b)\ncost = T.log(p_y)\n", None),
+        Invalid("import theano.tensor as T\ncost = T.log(T.nnet.softmax(T.dot(x, W) + b))\n",
+                "import theano.tensor as T\ncost = T.nnet.logsoftmax(T.dot(x, W) + b)\n"),
         # multi-line expression
         Invalid("import torch\ny = torch.log(\n    torch.softmax(\n        x,\n        dim=1,\n    )\n)\n",
                 "import torch\ny = torch.log_softmax(\n        x,\n        dim=1,\n    )\n"),

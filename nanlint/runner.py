@@ -1,0 +1,117 @@
+"""Linting files on disk (and stdin): configuration per file, reading, fixing, writing.
+
+The command line is a thin layer over ``lint_paths`` and ``lint_stdin``; anything a
+program embedding nanlint needs is here, with no printing and no exit codes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from nanlint import engine
+from nanlint.config import Config, find_config, read_config_file
+from nanlint.discovery import ConfigFor, PathNotFoundError, discover
+from nanlint.finding import FileResult
+from nanlint.source import SourceError, atomic_write, decode
+
+__all__ = ["PathNotFoundError", "encode_like", "lint_file", "lint_paths", "lint_stdin"]
+
+# Overrides that add to the configuration's value instead of replacing it: an
+# `--ignore` on the command line must not re-enable what the project ignores.
+_ADDITIVE = ("ignore", "extend_select", "extend_exclude")
+
+
+def _with_overrides(config: Config, overrides: Mapping[str, Any] | None) -> Config:
+    if not overrides:
+        return config
+    values = {key: value for key, value in overrides.items() if value is not None}
+    for key in _ADDITIVE:
+        if key in values:
+            values[key] = getattr(config, key) + tuple(values[key])
+    return config.with_overrides(**values)
+
+
+def _config_resolver(config_file: str | os.PathLike | None,
+                     overrides: Mapping[str, Any] | None) -> ConfigFor:
+    """``config_for(path)``: one given configuration file for every path, or else the
+    nearest one to each path, so that each project folder keeps its own settings."""
+    if config_file is not None:
+        config = _with_overrides(read_config_file(Path(config_file)), overrides)
+        return lambda path: config
+    return lambda path: _with_overrides(find_config(path), overrides)
+
+
+def encode_like(original: bytes, text: str) -> bytes:
+    """``text`` encoded as ``original`` was (its encoding and byte-order mark), so a
+    fix changes nothing in the file but the fixed code."""
+    return decode(original).encode(text)
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as handle:
+        return handle.read()
+
+
+def _write_fix(path: str, original: bytes, result: FileResult) -> None:
+    """Write the fixed source unless the file changed since it was read (an editor
+    saved it meanwhile): the fix was computed for the old text and would undo that save."""
+    try:
+        if _read(path) == original:
+            # Through a symlink, replace the target: replacing the link would cut it.
+            atomic_write(os.path.realpath(path), encode_like(original, result.fixed_source))
+            return
+        problem = "file changed on disk, not fixed"
+    except (OSError, SourceError, UnicodeEncodeError) as exc:
+        problem = f"cannot write the fix: {getattr(exc, 'strerror', None) or exc}"
+    result.errors.append(f"{path}: {problem}")
+    result.fixed_count = 0  # nothing was fixed after all
+
+
+def lint_file(path: str, config: Config, *, fix: str | None = None, write: bool = True) -> FileResult:
+    """Lint one file. ``fix`` is None, "safe" or "unsafe"; with ``write`` the fixed
+    source is written back. A file that cannot be read gives an error, not an exception,
+    so that one bad file does not stop a run over a whole project."""
+    try:
+        data = _read(path)
+    except OSError as exc:
+        return FileResult(path=path, errors=[f"{path}: cannot read file: {exc.strerror or exc}"])
+    result = engine.check_source(data, path, config, fix)
+    if fix and write and result.fixed_source is not None:
+        _write_fix(path, data, result)
+    return result
+
+
+def lint_paths(paths: Iterable[str | os.PathLike], *, overrides: Mapping[str, Any] | None = None,
+               config_file: str | os.PathLike | None = None, fix: str | None = None,
+               write: bool = True, force_exclude: bool = False) -> list[FileResult]:
+    """Lint every file under ``paths`` (see ``discover``), sorted by path.
+
+    Each file's configuration is ``config_file`` if given, else the nearest one to the
+    file, with ``overrides`` applied (Config field names; ``ignore`` and the
+    ``extend_*`` keys add to the configuration's value, the others replace it).
+    Raises ``PathNotFoundError`` for a path that does not exist and ``ConfigError`` for
+    an invalid configuration, before anything is written.
+    """
+    config_for = _config_resolver(config_file, overrides)
+    unreadable: list[tuple[str, str]] = []
+    files = discover(paths, config_for, force_exclude, errors=unreadable)
+    configs = {path: config_for(path) for path in files}
+    results = [lint_file(path, configs[path], fix=fix, write=write) for path in files]
+    results += [FileResult(path=path, errors=[message]) for path, message in unreadable]
+    return sorted(results, key=lambda result: result.path)
+
+
+def lint_stdin(source: str | bytes, filename: str | None = None, *,
+               overrides: Mapping[str, Any] | None = None, config_file: str | os.PathLike | None = None,
+               fix: str | None = None, force_exclude: bool = False) -> FileResult:
+    """Lint source that is not in a file (an editor's buffer). ``filename`` says where
+    it belongs, which selects its configuration and per-file ignores; nothing is
+    written, ``fixed_source`` holds the fixed text."""
+    path = filename if filename is not None else "-"
+    config = _config_resolver(config_file, overrides)(filename if filename is not None else os.curdir)
+    if force_exclude and filename is not None and config.is_excluded(filename):
+        return FileResult(path=path)
+    return engine.check_source(source, path, config, fix)
