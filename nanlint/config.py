@@ -10,11 +10,13 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any
+
+import tomllib
 
 from nanlint.codes import CODES
 

@@ -13,7 +13,7 @@ _CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 ALL = None  # a suppression that covers every code
 
 
-def line_suppressions(line: str) -> set[str] | None | bool:
+def line_suppressions(line: str) -> set[str] | bool | None:
     """The codes a line's comment suppresses: a set, ALL (None), or False for none."""
     if "#" not in line:
         return False

@@ -84,9 +84,9 @@ class ImportMap:
         best = None
         for local, target in self.names.items():
             target = canonical(target)
-            if qualified == target or qualified.startswith(target + "."):
-                if best is None or len(target) > len(best[1]):
-                    best = (local, target)
+            fits = qualified == target or qualified.startswith(target + ".")
+            if fits and (best is None or len(target) > len(best[1])):
+                best = (local, target)
         if best is None:
             return None
         local, target = best

@@ -171,9 +171,7 @@ class Index:
                 self._bind_target(node.target, node.value, node, scope, counter)
         elif isinstance(node, cst.NamedExpr):
             self._bind_target(node.target, node.value, node, scope, counter)
-        elif isinstance(node, cst.AugAssign):
-            self._bind_target(node.target, None, node, scope, counter)
-        elif isinstance(node, (cst.For, cst.CompFor)):
+        elif isinstance(node, (cst.AugAssign, cst.For, cst.CompFor)):
             self._bind_target(node.target, None, node, scope, counter)
         elif isinstance(node, cst.WithItem):
             if node.asname is not None:
@@ -191,16 +189,16 @@ class Index:
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = [e.value for e in target.elements]
             values = None
-            if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements):
-                if not any(isinstance(e, cst.StarredElement) for e in value.elements):
-                    values = [e.value for e in value.elements]
+            if (isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(elements)
+                    and not any(isinstance(e, cst.StarredElement) for e in value.elements)):
+                values = [e.value for e in value.elements]
             for position, element in enumerate(elements):
                 element = element.value if isinstance(element, cst.StarredElement) else element
                 self._bind_target(element, values[position] if values else None, node, scope, counter)
-        elif isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name):
-            if scope.owner is not None and target.value.value == scope.self_name:
-                scope.owner.attributes.setdefault(target.attr.value, []).append(
-                    Binding(target.attr.value, value, node, counter))
+        elif (isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name)
+              and scope.owner is not None and target.value.value == scope.self_name):
+            scope.owner.attributes.setdefault(target.attr.value, []).append(
+                Binding(target.attr.value, value, node, counter))
 
     # -- questions rules ask ----------------------------------------------------
     def parent(self, node: cst.CSTNode) -> cst.CSTNode | None:

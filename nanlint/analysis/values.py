@@ -179,6 +179,13 @@ class Values:
         self._ops[call] = result
         return result
 
+    def ops(self, *roles: str):
+        """Every call in the file that applies one of ``roles``, in source order."""
+        for call in self.index.of_type(cst.Call):
+            op = self.op(call)
+            if op is not None and op.role in roles:
+                yield op
+
     def _classify(self, call: cst.Call) -> Op | None:
         func = call.func
         qualified = self.qualify(func)

@@ -55,9 +55,8 @@ class LogOfSigmoid(Rule):
 
     def check(self) -> None:
         values = self.ctx.values
-        for call in self.ctx.index.of_type(cst.Call):
-            op = values.op(call)
-            if op is None or op.role != LOG or op.input is None:
+        for op in values.ops(LOG):
+            if op.input is None:
                 continue
             argument, complement = op.input, False
             resolved, _ = values.resolve(argument)
@@ -66,7 +65,7 @@ class LogOfSigmoid(Rule):
                 argument, complement = resolved.right, True
             produced = values.producer(argument)
             if produced is not None and produced.op.role == SIGMOID and not produced.through_attribute(argument):
-                report_stable_log(self.ctx, call, produced, "sigmoid", "logsigmoid", negate_input=complement)
+                report_stable_log(self.ctx, op.call, produced, "sigmoid", "logsigmoid", negate_input=complement)
 
     VALID = [
         "import torch.nn.functional as F\ny = F.logsigmoid(z)\n",

@@ -34,12 +34,10 @@ moved to the log without being computed twice or read after a change.
 
 from __future__ import annotations
 
-import libcst as cst
-
 from nanlint.catalog.roles import LOG, SOFTMAX
 from nanlint.finding import SAFE
-from nanlint.rules import Invalid, Rule
 from nanlint.rewrite import report_stable_log
+from nanlint.rules import Invalid, Rule
 
 
 class LogOfSoftmax(Rule):
@@ -50,15 +48,14 @@ class LogOfSoftmax(Rule):
 
     def check(self) -> None:
         values = self.ctx.values
-        for call in self.ctx.index.of_type(cst.Call):
-            op = values.op(call)
-            if op is None or op.role != LOG or op.input is None:
+        for op in values.ops(LOG):
+            if op.input is None:
                 continue
             produced = values.producer(op.input)
             # Through a ``self.`` attribute it is NAN103's business (RULES.md: NAN101 is
             # direct or through a local name).
             if produced is not None and produced.op.role == SOFTMAX and not produced.through_attribute(op.input):
-                report_stable_log(self.ctx, call, produced, "softmax", "log_softmax")
+                report_stable_log(self.ctx, op.call, produced, "softmax", "log_softmax")
 
     VALID = [
         "import torch\ny = torch.log_softmax(x, dim=1)\n",
