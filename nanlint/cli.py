@@ -116,7 +116,9 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.option("--extend-select", multiple=True, metavar="CODES",
               help="Check these codes or prefixes in addition to the selected ones.")
 @click.option("--format", "output_format", type=click.Choice(sorted(FORMATS)), default="text",
-              show_default=True, help="Output format: `text` for people, `json` for tools.")
+              show_default=True,
+              help="Output format: `text` for people, `concise` one line per problem, `json` for tools, "
+                   "`sarif` for code scanning, `github` for GitHub Actions annotations.")
 @click.option("--fix", is_flag=True, help="Apply safe fixes to the files (to stdout when reading stdin).")
 @click.option("--unsafe-fixes", is_flag=True,
               help="With --fix, also apply fixes that change values slightly (an added epsilon, a cast); "

@@ -94,6 +94,8 @@ OPTIONS: dict[str, Option] = {
                      "largest plausible learning rate per optimizer family, e.g. {adam = 0.01, sgd = 1.0}"),
     "half-eps": Option("half_eps", _positive_float, "the epsilon NAN302 fixes write in float16 code (default 1e-4)"),
     "respect-gitignore": Option("respect_gitignore", _bool, "skip files matched by .gitignore (default true)"),
+    "prefilter": Option("prefilter", _bool,
+                        "skip, without parsing, files that import no module nanlint knows (default true)"),
 }
 
 
@@ -110,6 +112,7 @@ class Config:
     max_lr: tuple[tuple[str, float], ...] = ()
     half_eps: float = 1e-4
     respect_gitignore: bool = True
+    prefilter: bool = True
     # Where the configuration came from; patterns are relative to ``root``.
     root: str = field(default=".", compare=False)
     source: str | None = field(default=None, compare=False)

@@ -16,9 +16,8 @@ from dataclasses import dataclass
 
 from nanlint.config import Config
 
-# What a directory walk collects. Notebooks (".ipynb") join this tuple once the
-# engine can read them; until then they would all be reported as syntax errors.
-SOURCE_SUFFIXES: tuple[str, ...] = (".py",)
+# What a directory walk collects: Python files and Jupyter notebooks.
+SOURCE_SUFFIXES: tuple[str, ...] = (".py", ".ipynb")
 
 # Folders of tools, environments and build output: never the project's own code,
 # and often huge (a virtualenv holds thousands of third-party modules).

@@ -19,6 +19,7 @@ from nanlint.config import Config
 from nanlint.context import Context, Report
 from nanlint.finding import SAFE, UNSAFE, Edit, FileResult, Finding, Fix
 from nanlint.fixes import FixSpec, apply, import_position, with_parens_of
+from nanlint.prefilter import may_trigger
 from nanlint.rules import Rule, all_rules
 from nanlint.source import SourceError, decode
 from nanlint.suppression import is_suppressed, skips_file
@@ -70,8 +71,8 @@ def check_source(source: str | bytes, path: str = "<stdin>", config: Config | No
         text = decoded.text
     else:
         text = source
-    if skips_file(text):
-        return result
+    if skips_file(text) or (config.prefilter and not may_trigger(text)):
+        return result  # no rule can report: not even parsed (see ``nanlint.prefilter``)
     first = _analyze(text, path, config)
     result.findings, result.errors = first.findings, first.errors
     if fix is None or first.ctx is None:

@@ -1,7 +1,10 @@
 """Rendering results for people and for tools.
 
 ``FORMATS`` maps a ``--format`` name to a function ``(results, options) -> str``; a new
-output format (sarif, github, concise) is one function and one row there.
+output format is one function and one row there.
+
+A finding in a notebook has a ``cell``: its line counts within that cell, and the text
+formats write its place as ``nb.ipynb:cell 3:2:5:``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from dataclasses import dataclass, field
 
 import click
 
-from nanlint.finding import SAFE, FileResult, Finding
+from nanlint import notebook, sarif
+from nanlint.finding import ERROR, INFO, SAFE, WARNING, FileResult, Finding
 from nanlint.source import SourceError, decode
 
 
@@ -57,9 +61,19 @@ def _read_text(path: str, options: ReportOptions) -> str | None:
         return None
 
 
-def _read_lines(path: str, options: ReportOptions) -> list[str]:
+def _split_lines(text: str) -> list[str]:
+    return re.split(r"\r\n|\r|\n", text)  # Python's line ends only
+
+
+def _read_lines(path: str, options: ReportOptions) -> dict[int | None, list[str]]:
+    """The lines findings of ``path`` point into, by cell (None: the file's own lines)."""
     text = _read_text(path, options)
-    return [] if text is None else re.split(r"\r\n|\r|\n", text)  # Python's line ends only
+    if text is None:
+        return {}
+    lines: dict[int | None, list[str]] = {None: _split_lines(text)}
+    if notebook.is_notebook(path):
+        lines.update((cell, _split_lines(source)) for cell, source in notebook.cell_sources(text).items())
+    return lines
 
 
 def _snippet(finding: Finding, lines: list[str], options: ReportOptions) -> list[str]:
@@ -79,8 +93,13 @@ def _style(text: str, options: ReportOptions, **styles) -> str:
     return click.style(text, **styles) if options.color else text
 
 
+def _location(finding: Finding) -> str:
+    cell = "" if finding.cell is None else f"cell {finding.cell}:"
+    return f"{finding.path}:{cell}{finding.line}:{finding.column}"
+
+
 def _text_finding(finding: Finding, options: ReportOptions) -> str:
-    where = _style(f"{finding.path}:{finding.line}:{finding.column}:", options, bold=True)
+    where = _style(f"{_location(finding)}:", options, bold=True)
     code = _style(finding.code, options, fg="red", bold=True)
     marker = " " + _style("[*]", options, fg="cyan") if is_fixable(finding, options) else ""
     return f"{where} {code}{marker} {finding.message}"
@@ -108,10 +127,18 @@ def render_text(results: Sequence[FileResult], options: ReportOptions) -> str:
     summary, in the layout of ruff and flake8 that editors and terminals link."""
     out: list[str] = []
     for result in results:
-        lines = _read_lines(result.path, options) if result.findings else []
+        lines = _read_lines(result.path, options) if result.findings else {}
         for finding in sorted(result.findings, key=lambda f: f.sort_key):
-            out += [_text_finding(finding, options), *_snippet(finding, lines, options), ""]
-    if not options.quiet:
+            out += [_text_finding(finding, options), *_snippet(finding, lines.get(finding.cell, []), options), ""]
+    if not options.quiet and results:  # no file checked (all excluded): print nothing
+        out += _summary(results, options)
+    return "\n".join(out)
+
+
+def render_concise(results: Sequence[FileResult], options: ReportOptions) -> str:
+    """One line per finding (``path:line:col: CODE message``), then the summary."""
+    out = [_text_finding(finding, options) for finding in _findings(results)]
+    if not options.quiet and results:
         out += _summary(results, options)
     return "\n".join(out)
 
@@ -121,9 +148,57 @@ def render_json(results: Sequence[FileResult], options: ReportOptions) -> str:
     return json.dumps([f.to_json() for f in _findings(results)], indent=2)
 
 
+_GITHUB_LEVELS = {ERROR: "error", WARNING: "warning", INFO: "notice"}
+
+
+def _github_escape(text: str, properties: bool = False) -> str:
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if properties else text
+
+
+def render_github(results: Sequence[FileResult], options: ReportOptions) -> str:
+    """GitHub Actions workflow commands: each finding becomes an annotation on its line
+    of the pull request (``::error file=a.py,line=4,col=5,title=NAN101::message``)."""
+    out = []
+    for result in results:
+        file_lines = _notebook_file_lines(result, options)
+        for finding in sorted(result.findings, key=lambda f: f.sort_key):
+            fields = {"file": finding.path}
+            if finding.cell is None:
+                fields.update(line=finding.line, col=finding.column, endLine=finding.end_line,
+                              endColumn=finding.end_column)
+                message = finding.message
+            else:  # the annotation goes on the file's line; the message says where in the cell
+                line = notebook.file_line(file_lines, finding.cell, finding.line)
+                if line is not None:
+                    fields["line"] = line
+                message = f"{_location(finding)}: {finding.message}"
+            fields["title"] = finding.code
+            properties = ",".join(f"{key}={_github_escape(str(value), True)}" for key, value in fields.items())
+            out.append(f"::{_GITHUB_LEVELS.get(finding.severity, 'warning')} {properties}::{_github_escape(message)}")
+    return "\n".join(out)
+
+
+def _notebook_file_lines(result: FileResult, options: ReportOptions) -> dict[int, list[int]]:
+    if not (result.findings and notebook.is_notebook(result.path)):
+        return {}
+    text = _read_text(result.path, options)
+    return {} if text is None else notebook.file_lines(text)
+
+
+def render_sarif(results: Sequence[FileResult], options: ReportOptions) -> str:
+    """A SARIF 2.1.0 log (GitHub code scanning, GitLab, Azure DevOps): every rule's
+    description, each finding with its region and its fix."""
+    lines = {result.path: _notebook_file_lines(result, options) for result in results}
+    return json.dumps(sarif.log(_findings(results), lines), indent=2)
+
+
 FORMATS: dict[str, Formatter] = {
     "text": render_text,
     "json": render_json,
+    "concise": render_concise,
+    "github": render_github,
+    "sarif": render_sarif,
 }
 
 

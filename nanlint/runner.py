@@ -11,13 +11,13 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from nanlint import engine
+from nanlint import engine, notebook
 from nanlint.config import Config, find_config, read_config_file
 from nanlint.discovery import ConfigFor, PathNotFoundError, discover
 from nanlint.finding import FileResult
 from nanlint.source import SourceError, atomic_write, decode
 
-__all__ = ["PathNotFoundError", "encode_like", "lint_file", "lint_paths", "lint_stdin"]
+__all__ = ["PathNotFoundError", "check", "encode_like", "lint_file", "lint_paths", "lint_stdin"]
 
 # Overrides that add to the configuration's value instead of replacing it: an
 # `--ignore` on the command line must not re-enable what the project ignores.
@@ -70,6 +70,14 @@ def _write_fix(path: str, original: bytes, result: FileResult) -> None:
     result.fixed_count = 0  # nothing was fixed after all
 
 
+def check(source: str | bytes, path: str, config: Config, fix: str | None = None) -> FileResult:
+    """``engine.check_source``, through the notebook layer for a ``.ipynb`` path (whose
+    ``fixed_source`` is then the whole notebook file)."""
+    if notebook.is_notebook(path):
+        return notebook.check_notebook(source, path, config, fix)
+    return engine.check_source(source, path, config, fix)
+
+
 def lint_file(path: str, config: Config, *, fix: str | None = None, write: bool = True) -> FileResult:
     """Lint one file. ``fix`` is None, "safe" or "unsafe"; with ``write`` the fixed
     source is written back. A file that cannot be read gives an error, not an exception,
@@ -78,7 +86,7 @@ def lint_file(path: str, config: Config, *, fix: str | None = None, write: bool 
         data = _read(path)
     except OSError as exc:
         return FileResult(path=path, errors=[f"{path}: cannot read file: {exc.strerror or exc}"])
-    result = engine.check_source(data, path, config, fix)
+    result = check(data, path, config, fix)
     if fix and write and result.fixed_source is not None:
         _write_fix(path, data, result)
     return result
@@ -114,4 +122,4 @@ def lint_stdin(source: str | bytes, filename: str | None = None, *,
     config = _config_resolver(config_file, overrides)(filename if filename is not None else os.curdir)
     if force_exclude and filename is not None and config.is_excluded(filename):
         return FileResult(path=path)
-    return engine.check_source(source, path, config, fix)
+    return check(source, path, config, fix)

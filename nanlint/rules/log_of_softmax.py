@@ -108,6 +108,11 @@ class LogOfSoftmax(Rule):
             "import torch\nfrom torch import nn\nclass Net(nn.Module):\n    def __init__(self):\n"
             "        super().__init__()\n        self.sm = nn.Softmax(dim=1)\n"
             "    def forward(self, h):\n        return torch.log_softmax(h, dim=1)\n"),
+        # names imported from the framework, and the counterpart imported the same way
+        Invalid("from torch import log, softmax\ny = log(softmax(x, dim=1))\n",
+                "from torch import log, softmax\nfrom torch import log_softmax\ny = log_softmax(x, dim=1)\n"),
+        Invalid("import tensorflow as tf\ntf = tf.compat.v1\ny = tf.log(tf.nn.softmax(x))\n",
+                "import tensorflow as tf\ntf = tf.compat.v1\ny = tf.nn.log_softmax(x)\n"),
         # TF1 and TF2
         Invalid("import tensorflow as tf\ny = tf.log(tf.nn.softmax(logits))\n",
                 "import tensorflow as tf\ny = tf.nn.log_softmax(logits)\n"),
