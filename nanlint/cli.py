@@ -67,6 +67,9 @@ class _Options:
     config_file: str | None
     force_exclude: bool
     stdin_filename: str | None
+    jobs: int | None
+    no_cache: bool
+    cache_dir: str | None
 
     @property
     def fix_level(self) -> str | None:
@@ -135,6 +138,12 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
               help="Apply `exclude` also to files named on the command line (for editors and pre-commit).")
 @click.option("--stdin-filename", metavar="NAME",
               help="Where the source read from stdin belongs: its name in the report, its configuration.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), metavar="N",
+              help="Check files in N processes (default: one per core; a small run uses one).")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache of findings.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", envvar="NANLINT_CACHE_DIR",
+              help="Keep the cache in DIR (also $NANLINT_CACHE_DIR) instead of .nanlint_cache in the folder "
+                   "of the configuration file, or the current folder.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
               help="Show the version and exit.")
 @click.pass_context
@@ -170,7 +179,8 @@ def _check(paths: tuple[str, ...], options: _Options) -> int:
         results = [result]
     else:
         results = lint_paths(paths or (os.curdir,), overrides=options.overrides(), config_file=options.config_file,
-                             fix=options.fix_level, write=options.writes, force_exclude=options.force_exclude)
+                             fix=options.fix_level, write=options.writes, force_exclude=options.force_exclude,
+                             jobs=options.jobs, cache=not options.no_cache, cache_dir=options.cache_dir)
         sources = {}
     # With the fixed source on stdout, the report must not mix into it.
     _report(results, options, sources, err=reads_stdin and options.writes)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from nanlint.analysis.inference import reads_other_files
 from nanlint.codes import CODES, SYNTAX_ERROR
 from nanlint.config import Config
 from nanlint.context import Context, Report
@@ -75,6 +76,7 @@ def check_source(source: str | bytes, path: str = "<stdin>", config: Config | No
         return result  # no rule can report: not even parsed (see ``nanlint.prefilter``)
     first = _analyze(text, path, config)
     result.findings, result.errors = first.findings, first.errors
+    result.reads_other_files = first.ctx is not None and reads_other_files(first.ctx)
     if fix is None or first.ctx is None:
         return result
     return _fix(text, path, config, fix, first, result)
@@ -238,6 +240,7 @@ def _fix(text: str, path: str, config: Config, level: str, first: _Pass, result:
         if after.ctx is None:
             result.errors.append(f"{path}: fix produced code nanlint cannot parse; file left unchanged")
             return result
+        result.reads_other_files |= reads_other_files(after.ctx)
         stuck = _stuck_codes(analysis, after, chosen, level)
         if stuck:
             result.errors.append(

@@ -3,7 +3,9 @@
 Jupyter runs a notebook's cells in one namespace, so nanlint joins the code cells (an
 import in cell 1 resolves names in cell 5) and runs the same ``engine.check_source`` as
 for a ``.py`` file. Findings are mapped back to the cell and the line within it; fixes
-are written back into their cells, and every other byte of the file stays as it was.
+are written back into their cells, and every other byte of the file stays as it was
+(outputs, metadata, indentation, key order, escaping, the final line end). A file whose
+layout ``json.dumps`` cannot reproduce is not rewritten: the fix is reported as not applied.
 
 - "cell N" is the N-th code cell, counted from 1 (the numbering of a "Run all").
 - IPython syntax is masked line by line, so every line keeps its number: line magics
@@ -43,6 +45,8 @@ PYTHON_CELL_MAGICS = frozenset({"capture", "debug", "prun", "time", "timeit"})
 _LINE_ESCAPE = re.compile(r"(?P<keep>[ \t]*(?:(?:[\w.]+[ \t]*,[ \t]*)*[\w.]+[ \t]*=[ \t]*)?)[%!].*")
 _HELP = re.compile(r"(?P<keep>[ \t]*)(?:\?{1,2}[\w.]+|[\w.]+\?{1,2})[ \t]*")
 _CELL_MAGIC = re.compile(r"[ \t]*%%(?P<name>\w+)")
+# Holds every line _LINE_ESCAPE or _HELP can match: a cell without one needs no lexing.
+_MAY_ESCAPE = re.compile(r"^[ \t]*[%!?]|[\w.]\?\??[ \t]*$|=[ \t]*[%!]", re.M)
 _LEXEME = re.compile(r"'''|\"\"\"|'|\"|[#()\[\]{}]|\\$")
 _CLOSING = {q: re.compile(r"(?:\\.|[^\\])*?" + re.escape(q), re.S) for q in ("'''", '"""', "'", '"')}
 _EOL = re.compile(r"\r\n|\r|\n")
@@ -174,6 +178,9 @@ def mask(cell: Cell, counter: Iterator[int]) -> None:
     first = _CELL_MAGIC.match(lines[0]) if lines else None
     if first is not None and first.group("name") not in PYTHON_CELL_MAGICS:
         return
+    if not _MAY_ESCAPE.search(cell.source):
+        cell.code = cell.source
+        return
     lexer, out, escape_indent = _Lexer(), [], None
     for number, line in enumerate(lines):
         body = _EOL.sub("", line)
@@ -295,17 +302,16 @@ def check_notebook(source: str | bytes, path: str, config: Config | None = None,
     if not notebook.python:
         return result
     counter = itertools.count()
-    broken = []
     for cell in notebook.cells:
         mask(cell, counter)
-        error = _syntax_error(cell.code) if cell.code is not None else None
-        if error is not None:
-            line, column, message = error
-            broken.append((cell.number, line, column, f"cannot parse: {message}"))
-            cell.code = None
     cells = notebook.checked
     joined = join(cells)
     inner = engine.check_source(joined, path, config, fix)
+    broken = _broken_cells(cells) if _may_not_parse(inner, path, config) else []
+    if broken:  # check the other cells without them
+        cells = notebook.checked
+        joined = join(cells)
+        inner = engine.check_source(joined, path, config, fix)
     segments = [cell.code for cell in cells]
     if inner.fixed_source is not None:
         fixed = _write_back(text, notebook, inner.fixed_source)
@@ -322,6 +328,26 @@ def check_notebook(source: str | bytes, path: str, config: Config | None = None,
         key=lambda f: f.sort_key,
     )
     return result
+
+
+def _may_not_parse(result: FileResult, path: str, config: Config) -> bool:
+    """Whether the joined cells may have failed to parse: the engine said so with a
+    NAN001, or could not say because NAN001 is not enabled."""
+    return (not config.enabled(SYNTAX_ERROR.code, path)
+            or any(finding.code == SYNTAX_ERROR.code for finding in result.findings))
+
+
+def _broken_cells(cells: list[Cell]) -> list[tuple[int, int, int, str]]:
+    """(cell, line, column, message) of each cell that does not compile on its own; such
+    a cell is no longer checked (``code`` None)."""
+    broken = []
+    for cell in cells:
+        error = _syntax_error(cell.code)
+        if error is not None:
+            line, column, message = error
+            broken.append((cell.number, line, column, f"cannot parse: {message}"))
+            cell.code = None
+    return broken
 
 
 def _syntax_findings(path: str, config: Config, errors: list[tuple[int | None, int, int, str]]) -> list[Finding]:

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from nanlint import engine, notebook
+from nanlint.cache import Cache
 from nanlint.config import Config, find_config, read_config_file
 from nanlint.discovery import ConfigFor, PathNotFoundError, discover
 from nanlint.finding import FileResult
+from nanlint.parallel import check_files
 from nanlint.source import SourceError, atomic_write, decode
 
 __all__ = ["PathNotFoundError", "check", "encode_like", "lint_file", "lint_paths", "lint_stdin"]
@@ -78,36 +81,48 @@ def check(source: str | bytes, path: str, config: Config, fix: str | None = None
     return engine.check_source(source, path, config, fix)
 
 
-def lint_file(path: str, config: Config, *, fix: str | None = None, write: bool = True) -> FileResult:
+def lint_file(path: str, config: Config, *, fix: str | None = None, write: bool = True,
+              cache: Cache | None = None) -> FileResult:
     """Lint one file. ``fix`` is None, "safe" or "unsafe"; with ``write`` the fixed
     source is written back. A file that cannot be read gives an error, not an exception,
-    so that one bad file does not stop a run over a whole project."""
+    so that one bad file does not stop a run over a whole project. With a ``cache``, an
+    unchanged file's findings come from it (in a fix run, only if none has a fix)."""
     try:
         data = _read(path)
     except OSError as exc:
         return FileResult(path=path, errors=[f"{path}: cannot read file: {exc.strerror or exc}"])
+    cached = cache.load(path, data, config) if cache is not None else None
+    # A fix run checks a file with fixes again: the fixes are computed, not cached.
+    if cached is not None and (fix is None or all(finding.fix is None for finding in cached)):
+        return FileResult(path=path, findings=cached)
     result = check(data, path, config, fix)
     if fix and write and result.fixed_source is not None:
         _write_fix(path, data, result)
+    if cache is not None:
+        cache.store(path, data, config, result)
     return result
 
 
 def lint_paths(paths: Iterable[str | os.PathLike], *, overrides: Mapping[str, Any] | None = None,
                config_file: str | os.PathLike | None = None, fix: str | None = None,
-               write: bool = True, force_exclude: bool = False) -> list[FileResult]:
+               write: bool = True, force_exclude: bool = False, jobs: int | None = 1,
+               cache: bool = False, cache_dir: str | os.PathLike | None = None) -> list[FileResult]:
     """Lint every file under ``paths`` (see ``discover``), sorted by path.
 
     Each file's configuration is ``config_file`` if given, else the nearest one to the
     file, with ``overrides`` applied (Config field names; ``ignore`` and the
     ``extend_*`` keys add to the configuration's value, the others replace it).
+    ``jobs`` processes check the files (None: one per core). With ``cache``, findings
+    are kept in and read from ``cache_dir`` (default: ``.nanlint_cache`` in each
+    configuration's root; see ``nanlint.cache``).
     Raises ``PathNotFoundError`` for a path that does not exist and ``ConfigError`` for
     an invalid configuration, before anything is written.
     """
     config_for = _config_resolver(config_file, overrides)
     unreadable: list[tuple[str, str]] = []
     files = discover(paths, config_for, force_exclude, errors=unreadable)
-    configs = {path: config_for(path) for path in files}
-    results = [lint_file(path, configs[path], fix=fix, write=write) for path in files]
+    lint = partial(lint_file, fix=fix, write=write, cache=Cache(cache_dir) if cache else None)
+    results = check_files(lint, files, [config_for(path) for path in files], jobs)
     results += [FileResult(path=path, errors=[message]) for path, message in unreadable]
     return sorted(results, key=lambda result: result.path)
 

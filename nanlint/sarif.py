@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path, PurePath
 from urllib.parse import quote
 
-from nanlint import __version__, notebook
+import nanlint
+from nanlint import notebook
 from nanlint.codes import SYNTAX_ERROR
 from nanlint.finding import ERROR, INFO, WARNING, Finding
 from nanlint.rules import all_rules
@@ -119,6 +120,7 @@ def log(findings: Sequence[Finding], file_lines: Mapping[str, Mapping[int, list[
     """The SARIF log of ``findings``. ``file_lines`` maps a notebook's path to
     ``notebook.file_lines`` of its text (where each cell's lines are in the file)."""
     descriptors = rules()
+    version = nanlint.__version__  # read when used: the package imports this module while it loads
     rule_index = {rule["id"]: i for i, rule in enumerate(descriptors)}
     return {
         "$schema": SCHEMA,
@@ -126,8 +128,8 @@ def log(findings: Sequence[Finding], file_lines: Mapping[str, Mapping[int, list[
         "runs": [{
             "tool": {"driver": {
                 "name": "nanlint",
-                "version": __version__,
-                "semanticVersion": __version__,
+                "version": version,
+                "semanticVersion": version,
                 "informationUri": HOMEPAGE,
                 "rules": descriptors,
             }},

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from nanlint.engine import check_source
+from nanlint.config import Config
+from nanlint.notebook import cell_sources
 from nanlint.rules import all_rules
+from nanlint.runner import check
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 MARKER = re.compile(r"#\s*expect:\s*(?P<codes>NAN\d{3}(?:\s*,\s*NAN\d{3})*)")
@@ -25,31 +27,36 @@ PENDING: set[str] = set()
 IMPLEMENTED = {rule.code for rule in all_rules()} | {"NAN001"}
 
 
-def expected(path: Path) -> set[tuple[int, str]]:
+def expected(path: Path) -> set[tuple[int | None, int, str]]:
+    """(cell, line, code) of each marker; in a notebook the markers are in the cells'
+    source and lines count within the cell, in a .py file the cell is None."""
+    text = path.read_text(encoding="utf-8")
+    sources = cell_sources(text).items() if path.suffix == ".ipynb" else [(None, text)]
     marks = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        match = MARKER.search(line)
-        if match:
-            marks.update((number, code.strip()) for code in match.group("codes").split(","))
+    for cell, source in sources:
+        for number, line in enumerate(source.splitlines(), start=1):
+            match = MARKER.search(line)
+            if match:
+                marks.update((cell, number, code.strip()) for code in match.group("codes").split(","))
     return marks
 
 
 def fixture_files() -> list[Path]:
-    return sorted(p for p in FIXTURES.rglob("*.py"))
+    return sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".py", ".ipynb"))
 
 
 @pytest.mark.parametrize("path", fixture_files(), ids=lambda p: p.name)
 def test_fixture_findings_match_markers(path):
-    want = {(line, code) for line, code in expected(path) if code in IMPLEMENTED}
-    result = check_source(path.read_bytes(), str(path))
+    want = {(cell, line, code) for cell, line, code in expected(path) if code in IMPLEMENTED}
+    result = check(path.read_bytes(), str(path), Config())
     assert result.errors == []
-    got = {(f.line, f.code) for f in result.findings}
+    got = {(f.cell, f.line, f.code) for f in result.findings}
     assert sorted(got - want) == [], "reported but not marked"
     assert sorted(want - got) == [], "marked but not reported"
 
 
 def test_pending_lists_exactly_the_unimplemented_marker_codes():
-    marked = {code for path in fixture_files() for _, code in expected(path)}
+    marked = {code for path in fixture_files() for *_, code in expected(path)}
     assert marked - IMPLEMENTED == PENDING
     assert not (PENDING & IMPLEMENTED)
 

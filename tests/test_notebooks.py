@@ -5,6 +5,7 @@ real ``nanlint`` process; every notebook written by a fix is read back with ``js
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 
@@ -12,6 +13,7 @@ import pytest
 from test_cli import REPO, nanlint
 
 from nanlint.config import Config
+from nanlint.engine import check_source
 from nanlint.notebook import check_notebook, file_line, file_lines
 from nanlint.runner import lint_file, lint_paths
 
@@ -108,8 +110,14 @@ def test_a_cell_that_does_not_compile_is_nan001_and_the_others_are_checked():
 
 
 def test_top_level_await_is_valid_in_a_cell():
-    data = notebook(code("import asyncio\nawait asyncio.sleep(0)\n"))
-    assert found(data)[1] == []
+    data = notebook(code("import asyncio\nimport torch\nawait asyncio.sleep(0)\n"),
+                    code("y = torch.log(torch.softmax(x, dim=1))\n"))
+    assert found(data)[1] == [(2, 1, 5, "NAN101")]
+
+
+def test_a_broken_cell_is_found_also_when_nan001_is_ignored():
+    data = notebook(code("import torch\n"), code("def broken(:\n"), code("y = torch.log(torch.softmax(x, dim=1))\n"))
+    assert found(data, config=Config(ignore=("NAN001",)))[1] == [(3, 1, 5, "NAN101")]
 
 
 def test_noqa_in_a_cell():
@@ -148,6 +156,29 @@ def test_fixture_notebook_reports_the_seed_label_at_its_cell():
     assert result.returncode == 1
     (finding,) = json.loads(result.stdout)
     assert (finding["cell"], finding["line"], finding["column"], finding["code"]) == (5, 2, 5, "NAN402")
+
+
+def as_notebook(text: str, statements_per_cell: int = 2) -> tuple[str, list[int]]:
+    """A .py file split into code cells at top-level statements, and each cell's first line."""
+    lines = text.splitlines(keepends=True)
+    starts = [min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])
+              for node in ast.parse(text).body]
+    cuts = sorted({1, *starts[statements_per_cell::statements_per_cell]})
+    cells = [code("".join(lines[a - 1:b - 1])) for a, b in zip(cuts, [*cuts[1:], len(lines) + 1], strict=True)]
+    return dump(notebook(*cells)), cuts
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "fixtures").glob("*.py")), ids=lambda p: p.name)
+def test_a_script_split_into_cells_reports_the_same_findings(path):
+    """Joining the cells loses nothing the analysis of the script sees: every finding of
+    each fixture comes back from its notebook form, at the same place."""
+    text = path.read_text(encoding="utf-8")
+    nb, cuts = as_notebook(text)
+    script = check_source(text, path.name)
+    result, _ = found(nb)
+    assert result.errors == []
+    assert [(cuts[f.cell - 1] + f.line - 1, f.column, f.code) for f in result.findings] == \
+        [(f.line, f.column, f.code) for f in script.findings]
 
 
 # The command line

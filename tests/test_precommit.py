@@ -24,7 +24,6 @@ MANIFEST = REPO / ".pre-commit-hooks.yaml"
 BUG = "import torch\n\nx = torch.randn(2, 3)\ny = torch.log(torch.softmax(x, dim=1))\n"
 FIXED = "import torch\n\nx = torch.randn(2, 3)\ny = torch.log_softmax(x, dim=1)\n"
 CLEAN = "import torch\n\ny = torch.log_softmax(torch.randn(2, 3), dim=1)\n"
-BUILD_OUTPUT = shutil.ignore_patterns(".git", "__pycache__", "*.egg-info", ".*_cache", "build", "dist", ".hypothesis")
 
 
 def _environment(home: Path) -> dict[str, str]:
@@ -68,9 +67,14 @@ def env(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def checkout(tmp_path_factory, env):
-    """The working tree committed into a repository of its own, and its commit."""
+    """The working tree (the files git would commit: tracked or not ignored) committed
+    into a repository of its own, and its commit."""
     path = tmp_path_factory.mktemp("hook-repo") / "nanlint"
-    shutil.copytree(REPO, path, ignore=BUILD_OUTPUT)
+    listed = git("ls-files", "-z", "--cached", "--others", "--exclude-standard", cwd=REPO, env=env)
+    for name in filter(None, listed.split("\0")):
+        if (REPO / name).is_file():  # a tracked file deleted in the working tree is not copied
+            (path / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, path / name)
     git_repo(path, {}, env)
     git("commit", "-q", "--no-verify", "-m", "snapshot of the working tree", cwd=path, env=env)
     return path, git("rev-parse", "HEAD", cwd=path, env=env)

@@ -38,7 +38,7 @@ def project(tmp_path):
     write(tmp_path, "bug.py", BUG)
     write(tmp_path, "imports.py", NEEDS_IMPORT)
     write(tmp_path, "warnings.py", WARNINGS)
-    write(tmp_path, "broken.py", "def f(:\n")
+    write(tmp_path, "broken.py", "import torch\n\ndef f(:\n")
     write(tmp_path, "sub dir/nb.ipynb", NOTEBOOK)
     return tmp_path
 

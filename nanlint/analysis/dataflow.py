@@ -66,7 +66,6 @@ from nanlint.catalog.roles import (
     IMPUTER,
     LOG_SOFTMAX,
     MODEL,
-    MODEL_ADD,
     MODEL_COMPILE,
     MODEL_FIT,
     NAN_CHECK,
@@ -254,12 +253,14 @@ class DataFlow:
         self._by_role: dict[str, list[cst.Call]] | None = None
         self._sinks: list[Sink] | None = None
         self._mutations: dict[str, list[int]] | None = None
-        self._returns: dict[int, list[cst.Return] | None] = {}
+        self._returns: dict[tuple[int, bool], list[cst.Return] | None] = {}
         self._adds: dict[int, list[cst.Call]] | None = None
         self._models: dict[int, Model | None] = {}
         self._checked: set[int] | None = None
         self._training_scopes: set[int] | None = None
         self._call_positions: list[int] | None = None
+        self._callers: dict[str, list[cst.Call]] | None = None
+        self._constructors: dict[int, cst.Call | None] = {}
 
     # -- what a call is ------------------------------------------------------------------
     def api_of(self, call: cst.Call) -> Api | None:
@@ -680,8 +681,11 @@ class DataFlow:
         """The call a name or ``self.`` attribute was bound to."""
         if not isinstance(expr, (cst.Name, cst.Attribute)):
             return None
-        target, via = self.values.resolve(expr)
-        return target if via and isinstance(target, cst.Call) else None
+        key = id(expr)
+        if key not in self._constructors:
+            target, via = self.values.resolve(expr)
+            self._constructors[key] = target if via and isinstance(target, cst.Call) else None
+        return self._constructors[key]
 
     def _helper_fact(self, function: cst.FunctionDef, call: cst.Call, env: dict | None) -> Fact:
         returns = self.returns_of(function)
@@ -693,15 +697,15 @@ class DataFlow:
         return join([self.fact(r.value, inner) for r in returns])
 
     # -- helpers' returns and arguments ----------------------------------------------------
-    def returns_of(self, function: cst.FunctionDef) -> list[cst.Return] | None:
-        """The return statements of a module-level or nested function (None for a
-        generator or a method)."""
-        key = id(function)
+    def returns_of(self, function: cst.FunctionDef, methods: bool = False) -> list[cst.Return] | None:
+        """The return statements of a function (None for a generator, and for a method
+        unless ``methods``)."""
+        key = (id(function), methods)
         if key in self._returns:
             return self._returns[key]
         found: list[cst.Return] | None = []
         scope = self.index.scopes.get(function)
-        if scope is None or scope.owner is not None or scope.parent is None or scope.parent.kind == "class":
+        if scope is None or scope.parent is None or (not methods and scope.parent.kind == "class"):
             found = None
         else:
             stack = [function.body]
@@ -795,24 +799,24 @@ class DataFlow:
         ``x[...] = v``, ``x.attr = v``, a statement ``x.sort()``/``f(x)``, ``inplace=True``."""
         if self._mutations is None:
             self._mutations = self._find_mutations()
-        positions = self._mutations.get(binding.name)
-        if not positions:
+        candidates = self._mutations.get(binding.name)
+        if not candidates:
             return False
         start, end = binding.order, self.index.position_of(use)
-        inside = [p for p in positions if start < p < end]
-        if not inside:
-            return False
-        return True
+        return any(start < position < end and not self.index.contains(node, use) and self._changes(node)
+                   for position, node in candidates)
 
-    def _find_mutations(self) -> dict[str, list[int]]:
-        found: dict[str, list[int]] = {}
+    def _find_mutations(self) -> dict[str, list[tuple[int, cst.CSTNode]]]:
+        """Statements that may change a named object in place, by name (calls are
+        confirmed lazily by ``_changes``)."""
+        found: dict[str, list[tuple[int, cst.CSTNode]]] = {}
         index = self.index
 
         def note(expr, node):
             while isinstance(expr, (cst.Subscript, cst.Attribute)):
                 expr = expr.value
             if isinstance(expr, cst.Name):
-                found.setdefault(expr.value, []).append(index.position_of(node))
+                found.setdefault(expr.value, []).append((index.position_of(node), node))
 
         for assign in index.of_type(cst.Assign):
             for target in assign.targets:
@@ -821,27 +825,32 @@ class DataFlow:
         for assign in (*index.of_type(cst.AugAssign), *index.of_type(cst.AnnAssign)):
             if isinstance(assign.target, (cst.Subscript, cst.Attribute)):
                 note(assign.target, assign)
+        expression = cst.Expr
         for call in index.of_type(cst.Call):
-            statement = isinstance(index.parent(call), cst.Expr)
-            if not statement and not _keyword_true(call, "inplace"):
+            if type(index.parent(call)) is not expression and not _keyword_true(call, "inplace"):
                 continue
             func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value not in catalog.READ_ONLY_METHODS:
-                receiver = func.value
-                if isinstance(receiver, cst.Name) and receiver.value not in self.values.imports.names:
-                    note(receiver, call)
-            if isinstance(func, cst.Name) and func.value == "print":
-                continue
-            qualified = self.values.qualify(func)
-            if qualified is not None and qualified.startswith("matplotlib"):
-                continue
-            api = self.api_of(call)
-            if api is not None and api.role in (MODEL_FIT, MODEL_COMPILE, NAN_CHECK):
-                continue
+            if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and \
+                    func.attr.value not in catalog.READ_ONLY_METHODS:
+                note(func.value, call)
             for arg in call.args:
                 if isinstance(arg.value, cst.Name):
                     note(arg.value, call)
         return found
+
+    def _changes(self, node: cst.CSTNode) -> bool:
+        """A noted statement really may change its argument or receiver: not ``print``,
+        a plot, a model's fit/compile, a NaN check, or a call on an imported module."""
+        if not isinstance(node, cst.Call):
+            return True
+        func = node.func
+        if isinstance(func, cst.Name) and func.value == "print":
+            return False
+        qualified = self.values.qualify(func)
+        if qualified is not None and qualified.startswith("matplotlib"):
+            return False
+        api = self.api_of(node)
+        return api is None or api.role not in (MODEL_FIT, MODEL_COMPILE, NAN_CHECK)
 
     # -- models ------------------------------------------------------------------------------
     def model_of(self, expr: cst.BaseExpression, depth: int = 0) -> Model | None:
@@ -1001,8 +1010,7 @@ class DataFlow:
     def _class_scaling(self, model: Model) -> str:
         """A ``nn.Module``/``keras.Model`` subclass: the first use of the input in
         ``forward``/``call`` must be a trainable layer (``self.conv1(x)``)."""
-        method = next((s for s in model.classdef.body.body if isinstance(s, cst.FunctionDef)
-                       and s.name.value in ("forward", "call")), None)
+        method = _method(model.classdef, ("forward", "call"))
         if method is None:
             return "unknown"
         params = method.params.params
@@ -1056,22 +1064,39 @@ class DataFlow:
         return None
 
     def _class_head(self, model: Model) -> tuple[int, cst.CSTNode] | None:
-        """The last ``nn.Linear``/``Dense`` built in the class, with ``__init__``'s
-        parameters bound to the instantiation's arguments."""
+        """The output layer of a ``nn.Module``/``keras.Model`` subclass: the
+        ``nn.Linear``/``Dense`` that ``forward``/``call`` returns the output of, else the
+        last one built in the class; ``__init__``'s parameters bound to the
+        instantiation's arguments."""
         classdef = model.classdef
-        head = None
-        for call in self._calls_inside(classdef):
-            api = self.api_of(call)
-            if api is not None and api.role == TRAINABLE_LAYER and api.extra.get("head"):
-                head = (call, api)
+        head = self._returned_head(classdef)
+        if head is None:
+            for call in self._calls_inside(classdef):
+                api = self.api_of(call)
+                if api is not None and api.role == TRAINABLE_LAYER and api.extra.get("head"):
+                    head = (call, api)
         if head is None:
             return None
         call, api = head
-        init = next((s for s in classdef.body.body if isinstance(s, cst.FunctionDef) and s.name.value == "__init__"),
-                    None)
+        init = _method(classdef, ("__init__",))
         env = self.bind_arguments(init, model.constructor, None, skip_first=True) if init is not None else None
         value = self._int(argument(call, api.extra["width"]), env)
         return (value, call) if value is not None else None
+
+    def _returned_head(self, classdef: cst.ClassDef) -> tuple[cst.Call, Api] | None:
+        forward = _method(classdef, ("forward", "call"))
+        returns = self.returns_of(forward, methods=True) if forward is not None else None
+        if not returns:
+            return None
+        heads = []
+        for statement in returns:
+            target, _ = self.values.resolve(statement.value) if statement.value is not None else (None, ())
+            constructor = self._constructor(target.func) if isinstance(target, cst.Call) else None
+            api = self.api_of(constructor) if constructor is not None else None
+            if api is None or api.role != TRAINABLE_LAYER or not api.extra.get("head"):
+                return None
+            heads.append((constructor, api))
+        return heads[0] if all(h[0] is heads[0][0] for h in heads) else None
 
     def _calls_inside(self, node: cst.CSTNode) -> list[cst.Call]:
         """Calls within ``node``'s subtree: a contiguous run of the pre-ordered call list."""
@@ -1178,22 +1203,25 @@ class DataFlow:
         parent = self.index.parent(constructor)
         if isinstance(parent, cst.Call) and parent.func is constructor:
             return [parent]
-        names, attributes = set(), set()
-        if isinstance(parent, cst.Assign) and parent.value is constructor:
-            for target in parent.targets:
-                if isinstance(target.target, cst.Name):
-                    names.add(target.target.value)
-                elif isinstance(target.target, cst.Attribute):
-                    attributes.add(target.target.attr.value)
-        if not names and not attributes:
+        if not isinstance(parent, cst.Assign) or parent.value is not constructor:
             return []
+        if self._callers is None:
+            self._callers = {}
+            for call in self.index.of_type(cst.Call):
+                func = call.func
+                if isinstance(func, cst.Name):
+                    self._callers.setdefault(func.value, []).append(call)
+                elif isinstance(func, cst.Attribute):
+                    self._callers.setdefault("." + func.attr.value, []).append(call)
         found = []
-        for call in self.index.of_type(cst.Call):
-            func = call.func
-            if (isinstance(func, cst.Name) and func.value in names) or \
-                    (isinstance(func, cst.Attribute) and func.attr.value in attributes):
-                if self._constructor(func) is constructor:
-                    found.append(call)
+        for target in parent.targets:
+            if isinstance(target.target, cst.Name):
+                key = target.target.value
+            elif isinstance(target.target, cst.Attribute):
+                key = "." + target.target.attr.value
+            else:
+                continue
+            found += [call for call in self._callers.get(key, ()) if self._constructor(call.func) is constructor]
         return found
 
     def _model_applications(self) -> list[Sink]:
@@ -1334,6 +1362,10 @@ def _find_in_target(node: cst.BaseExpression, name: str) -> tuple[int, ...] | No
     return None
 
 
+def _method(classdef: cst.ClassDef, names: tuple[str, ...]) -> cst.FunctionDef | None:
+    return next((s for s in classdef.body.body if isinstance(s, cst.FunctionDef) and s.name.value in names), None)
+
+
 def _first_use(body: cst.CSTNode, name: str) -> cst.Name | None:
     """The first read of ``name`` in source order (assignment targets are not reads)."""
     stack = [body]
@@ -1343,11 +1375,6 @@ def _first_use(body: cst.CSTNode, name: str) -> cst.Name | None:
             return node
         if isinstance(node, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             continue
-        if isinstance(node, cst.Assign):
-            children = [node.value]
-        elif isinstance(node, cst.Attribute):
-            children = [node.value]
-        else:
-            children = list(node.children)
+        children = [node.value] if isinstance(node, (cst.Assign, cst.Attribute)) else list(node.children)
         stack.extend(reversed(children))
     return None

@@ -7,9 +7,12 @@
   squared distance, a dot product of a vector with itself) or underflow to 0 (``exp``)?
 - ``cosine_like``: is this a cosine similarity or a normalised dot product?
 - ``unsafe_operand``: the operand that makes a log, a division or a root blow up.
-- where the answer holds: in a differentiable framework, outside ``torch.no_grad()``,
-  in a framework computation rather than plain Python arithmetic, and whether the
-  function compares the divisor with something (the author thought about 0).
+- where the answer holds: in a differentiable framework where a gradient is recorded
+  (``gradient_flows``: not under ``torch.no_grad()``, not in an optimizer's update, not in
+  a PyTorch file that trains nothing; ``no_gradient``: not counts, comparisons or new
+  tensors), in a framework computation rather than plain Python arithmetic, not computed
+  from constants only (``deterministic``), and whether the function compares the divisor
+  with something (the author thought about 0).
 
 It also builds the guarded replacements the fixes write (``x + eps`` or the framework's
 clamp, per ``fix-style``). All answers come from the catalog and the value-tracking
@@ -18,6 +21,7 @@ layer; nothing walks the tree again.
 
 from __future__ import annotations
 
+import re
 import weakref
 from dataclasses import dataclass, field
 
@@ -33,10 +37,14 @@ from nanlint.catalog.division_roots import (
     LEAVES_AUTOGRAD,
     NO_GRAD,
     NO_GRAD_BASES,
+    TORCH_TRAINING_BASES,
+    TORCH_TRAINING_MODULES,
     TRANSPOSE_ATTRIBUTES,
 )
 from nanlint.catalog.roles import (
     ABS,
+    ARANGE,
+    BACKWARD,
     CLAMP,
     CLAMP_MIN,
     COSINE_SIMILARITY,
@@ -53,6 +61,7 @@ from nanlint.catalog.roles import (
     NORM,
     NORMALIZE,
     POW,
+    RANDINT,
     RSQRT,
     SAME_VALUES,
     SIGMOID,
@@ -64,6 +73,7 @@ from nanlint.catalog.roles import (
     SUM,
     TOPK,
     VAR,
+    WHERE,
     ZEROS,
 )
 from nanlint.context import Context
@@ -120,38 +130,22 @@ class Radicand:
 class Quantities:
     ctx: Context
     _compared: dict[int, list[tuple[cst.Comparison, frozenset[str]]]] | None = field(default=None, repr=False)
+    _torch_trains: bool | None = field(default=None, repr=False)
 
     @property
     def values(self) -> Values:
         return self.ctx.values
 
     # -- following a value ---------------------------------------------------------------
-    def strip(self, expr: cst.BaseExpression, through_detach: bool = True, depth: int = 0) -> cst.BaseExpression:
+    def strip(self, expr: cst.BaseExpression, through_detach: bool = True) -> cst.BaseExpression:
         """The expression whose values ``expr`` holds: through names, ``self.`` attributes,
         the first result of a top-k, reshapes, casts, transposes (and ``detach`` unless told
         not to)."""
-        values = self.values
-        while depth < MAX_DEPTH:
-            depth += 1
-            if isinstance(expr, (cst.Name, cst.Attribute)):
-                if isinstance(expr, cst.Attribute) and expr.attr.value in TRANSPOSE_ATTRIBUTES:
-                    expr = expr.value
-                    continue
-                target, _ = values.resolve(expr)
-                if target is expr:
-                    source = self._tuple_source(expr) if isinstance(expr, cst.Name) else None
-                    if source is None:
-                        return expr
-                    target = source
-                expr = target
-                continue
-            if isinstance(expr, cst.Call):
-                op = values.op(expr)
-                if op is not None and op.input is not None and (
-                        op.role in VALUE_KEEPING or (through_detach and op.role == STOP_GRADIENT)):
-                    expr = op.input
-                    continue
-            return expr
+        for _ in range(MAX_DEPTH):
+            following = self.strip_once(expr, through_detach)
+            if following is None:
+                return expr
+            expr = following
         return expr
 
     def aliases(self, expr: cst.BaseExpression) -> set[str]:
@@ -166,7 +160,8 @@ class Quantities:
             expr = following
         return found
 
-    def strip_once(self, expr: cst.BaseExpression) -> cst.BaseExpression | None:
+    def strip_once(self, expr: cst.BaseExpression, through_detach: bool = True) -> cst.BaseExpression | None:
+        """One step of ``strip``; None when ``expr`` is where the value is computed."""
         if isinstance(expr, cst.Attribute) and expr.attr.value in TRANSPOSE_ATTRIBUTES:
             return expr.value
         if isinstance(expr, (cst.Name, cst.Attribute)):
@@ -176,7 +171,8 @@ class Quantities:
             return self._tuple_source(expr) if isinstance(expr, cst.Name) else None
         if isinstance(expr, cst.Call):
             op = self.values.op(expr)
-            if op is not None and op.input is not None and (op.role in VALUE_KEEPING or op.role == STOP_GRADIENT):
+            if op is not None and op.input is not None and (
+                    op.role in VALUE_KEEPING or (through_detach and op.role == STOP_GRADIENT)):
                 return op.input
         return None
 
@@ -253,6 +249,8 @@ class Quantities:
         if role in (SUM, COUNT, NORM, STD, VAR, ZEROS):
             if role in (SUM, NORM) and op.input is not None and self._positive(op.input):
                 return None  # a sum of exp or of probabilities is > 0 (NAN105 has the unstable form)
+            if role != ZEROS and op.input is not None and self.deterministic(op.input):
+                return None  # computed from constants only: 0 for every input or for none
             if role == ZEROS and named and op.api.framework in MUTABLE:
                 return None
             kind = {SUM: "sum", COUNT: "count", NORM: "norm", STD: "std", VAR: "var", ZEROS: "zeros"}[role]
@@ -399,11 +397,41 @@ class Quantities:
         op = self.values.op(target)
         if op is None:
             return self.values.qualify(target.func) in TENSOR_CONSTRUCTORS
-        if op.role in (CREATE, COUNT, ZEROS, STOP_GRADIENT):
+        if op.role in _NEW_TENSORS or op.role in (COUNT, STOP_GRADIENT):
             return True
         if op.role in _ELEMENTWISE and op.input is not None:
             return self.no_gradient(op.input, depth + 1)
         return False
+
+    def deterministic(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
+        """Whether ``expr`` is computed from constants only (literals, ranges, windows,
+        random draws, zeros, ``float``/``int`` parameters): no input data reaches it, so it
+        cannot be 0 for some batches only."""
+        if depth > MAX_DEPTH:
+            return False
+        if literal_number(expr) is not None or is_positive_constant(self.values, expr):
+            return True
+        target = self.strip(expr)
+        if isinstance(target, cst.Name):
+            binding = self.values.binding(target)
+            node = binding.node if binding is not None else None
+            return (isinstance(node, cst.Param) and node.annotation is not None
+                    and isinstance(node.annotation.annotation, cst.Name)
+                    and node.annotation.annotation.value in ("float", "int"))
+        if isinstance(target, (cst.UnaryOperation, cst.Subscript)):
+            inner = target.expression if isinstance(target, cst.UnaryOperation) else target.value
+            return self.deterministic(inner, depth + 1)
+        if isinstance(target, cst.BinaryOperation):
+            return self.deterministic(target.left, depth + 1) and self.deterministic(target.right, depth + 1)
+        if not isinstance(target, cst.Call):
+            return False
+        op = self.values.op(target)
+        if op is None:
+            return self.values.qualify(target.func) in TENSOR_CONSTRUCTORS and all(
+                literal_number(a.value) is not None or isinstance(a.value, (cst.List, cst.Tuple)) for a in target.args)
+        if op.role in _NEW_TENSORS:
+            return True
+        return op.role in _ELEMENTWISE and op.input is not None and self.deterministic(op.input, depth + 1)
 
     def hyperparameter(self, expr: cst.BaseExpression) -> bool:
         """A positive constant, or an attribute that holds no tensor (``self.sigma_data``,
@@ -609,9 +637,12 @@ class Quantities:
             return None
         if is_guarded(self.values, operand) or is_positive_constant(self.values, operand):
             return None
-        numerator = node.left if isinstance(node, cst.BinaryOperation) else (op.input if what == "division" else None)
-        if self.no_gradient(operand) and (what != "division" or (numerator is not None and self.no_gradient(numerator))):
-            return None  # nothing to differentiate: counts, comparisons, new tensors
+        if self.no_gradient(operand):
+            # nothing to differentiate (counts, comparisons, new tensors); a division also
+            # sends 1 / b to its numerator
+            numerator = node.left if isinstance(node, cst.BinaryOperation) else op.input if op is not None else None
+            if what != "division" or (numerator is not None and self.no_gradient(numerator)):
+                return None
         return operand, what
 
     # -- where the answers apply ---------------------------------------------------------
@@ -643,6 +674,8 @@ class Quantities:
         ``torch.no_grad()`` / ``inference_mode`` block or decorator around it."""
         if framework not in DIFFERENTIABLE:
             return False
+        if framework == "torch" and not self.torch_trains():
+            return False
         qualify = self.values.qualify
         for ancestor in self.ctx.index.ancestors(node):
             if isinstance(ancestor, cst.With):
@@ -657,10 +690,31 @@ class Quantities:
                     func = func.func if isinstance(func, cst.Call) else func
                     if qualify(func) in NO_GRAD:
                         return False
-            elif isinstance(ancestor, cst.ClassDef):
-                if any(qualify(base.value) in NO_GRAD_BASES for base in ancestor.bases):
-                    return False  # an optimizer's update, a constraint, an initializer, a metric
+            elif isinstance(ancestor, cst.ClassDef) and any(
+                    qualify(base.value) in NO_GRAD_BASES for base in ancestor.bases):
+                return False  # an optimizer's update, a constraint, an initializer, a metric
         return True
+
+    def torch_trains(self) -> bool:
+        """Whether this PyTorch file shows that it trains: it imports ``torch.nn``,
+        ``torch.autograd``, ``torch.optim`` (or Lightning), subclasses ``nn.Module`` or
+        ``autograd.Function``, or calls ``backward()``. Without that, gradients are unknown."""
+        if self._torch_trains is None:
+            self._torch_trains = self._find_training()
+        return self._torch_trains
+
+    def _find_training(self) -> bool:
+        index, qualify = self.ctx.index, self.values.qualify
+        imported = set(self.ctx.imports.names.values())
+        for node in index.of_type(cst.Import):
+            imported.update(alias.evaluated_name for alias in node.names)
+        if any(name == module or name.startswith(module + ".")
+               for name in imported for module in TORCH_TRAINING_MODULES):
+            return True
+        for node in index.of_type(cst.ClassDef):
+            if any(qualify(base.value) in TORCH_TRAINING_BASES for base in node.bases):
+                return True
+        return any(True for _ in self.values.ops(BACKWARD))
 
     def is_framework_value(self, expr: cst.BaseExpression, depth: int = 0) -> bool:
         """Whether ``expr`` is computed by a framework (a tensor or array), as opposed to
@@ -700,6 +754,27 @@ class Quantities:
                 return True
         return False
 
+    def masked_by_where(self, node: cst.CSTNode, candidates: set[str]) -> bool:
+        """Whether ``node`` sits in a branch of a ``where`` whose condition mentions one of
+        ``candidates``: ``where(greater(n, 0), s / n, 1.0)`` picks another value where the
+        divisor is 0 (the gradient is NAN204's business)."""
+        last_arg = None
+        for ancestor in self.ctx.index.ancestors(node):
+            if isinstance(ancestor, (cst.SimpleStatementLine, cst.BaseCompoundStatement, cst.Lambda)):
+                return False
+            if isinstance(ancestor, cst.Arg):
+                last_arg = ancestor
+                continue
+            if not isinstance(ancestor, cst.Call) or last_arg is None:
+                continue
+            op = self.values.op(ancestor)
+            if op is None or op.role != WHERE or op.input is None or last_arg.value is op.input:
+                continue
+            text = bare_code(self.ctx, op.input)
+            if any(re.search(rf"(?<![\w.]){re.escape(c)}(?![\w])", text) for c in candidates):
+                return True
+        return False
+
     def _collect_comparisons(self) -> dict[int, list[tuple[cst.Comparison, frozenset[str]]]]:
         index, code = self.ctx.index, self.ctx.code_for
         found: dict[int, list] = {}
@@ -724,6 +799,8 @@ def quantities(ctx: Context) -> Quantities:
 
 
 # -- small helpers ------------------------------------------------------------------------
+# New tensors from shapes, ranges or random draws (rows here and in ``catalog/data.py``).
+_NEW_TENSORS = frozenset({CREATE, ZEROS, ARANGE, RANDINT})
 # Operations whose result has no gradient when their (first) input has none.
 _ELEMENTWISE = frozenset({SUM, MEAN, ABS, SQUARE, POW, GATHER, EXP, SQRT, RSQRT, VAR, STD, NORM, TOPK})
 

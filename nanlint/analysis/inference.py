@@ -35,7 +35,10 @@ recursion errors end the query.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
+import threading
 import time
 import weakref
 from collections.abc import Callable
@@ -737,12 +740,13 @@ class _Session:
             return None
         results = []
         try:
-            context = InferenceContext(nodes_inferred=_Budget(deadline))
-            for result in node.infer(context=context):
-                results.append(result)
-                if len(results) > MAX_VALUES:
-                    return None
-        except (Exception, RecursionError):
+            with _time_limit(deadline - time.monotonic()):
+                context = InferenceContext(nodes_inferred=_Budget(deadline))
+                for result in node.infer(context=context):
+                    results.append(result)
+                    if len(results) > MAX_VALUES:
+                        return None
+        except (Exception, RecursionError, _OutOfTime):
             return None
         finally:
             _invalidate_cache()  # astroid's inference cache is global: do not keep this file alive
@@ -791,6 +795,35 @@ class _Session:
             return assignment.root(), assignment.lineno
         except Exception:  # a failed import or lookup: no place to show
             return None
+
+
+class _OutOfTime(BaseException):
+    """Raised by the alarm: a BaseException, so that no ``except Exception`` inside astroid
+    swallows it."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float):
+    """Interrupt the block after ``seconds``. astroid counts inferred nodes, but some of
+    its work does not (class ancestors, metaclass lookups are quadratic in a deep class
+    hierarchy), so the count alone cannot bound a query. Uses ``SIGALRM`` in the main
+    thread when no other timer is running; elsewhere the node budget is the bound."""
+    usable = (hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+              and signal.getitimer(signal.ITIMER_REAL)[0] == 0)
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise _OutOfTime
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, max(seconds, 0.001))
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 class _Budget(list):

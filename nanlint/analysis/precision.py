@@ -29,7 +29,7 @@ from nanlint import catalog
 from nanlint.analysis.guards import literal_number
 from nanlint.analysis.imports import dotted
 from nanlint.analysis.values import argument, positional_count
-from nanlint.catalog import Api
+from nanlint.catalog import METHOD, Api
 from nanlint.catalog.optimizers import CLIP_KEYWORDS, FLOAT16_STRINGS, GRADIENT_ATTRIBUTES, MIXED_FLOAT16
 from nanlint.catalog.roles import (
     AUTOCAST,
@@ -48,6 +48,8 @@ from nanlint.catalog.roles import (
 # float16's smallest positive (subnormal) value, 2**-24: a smaller epsilon is no guard.
 FLOAT16_TINY = 2.0 ** -24
 DTYPE_KEYWORDS = frozenset({"dtype", "torch_dtype"})
+# The last part of every float16 dtype's name: only these names are worth qualifying.
+FLOAT16_LEAVES = frozenset(row.name.rpartition(".")[2] for row in catalog.FUNCTIONS.values() if row.role == FLOAT16)
 
 
 def method_rows(values, call: cst.Call, any_file: bool = False) -> tuple[Api, ...]:
@@ -67,12 +69,11 @@ def method_rows(values, call: cst.Call, any_file: bool = False) -> tuple[Api, ..
 
 
 def call_rows(values, call: cst.Call, any_file: bool = False) -> tuple[Api, ...]:
-    """The catalog rows a call may apply: its function or class by qualified name, else
-    its method rows."""
-    qualified = values.qualify(call.func)
-    if qualified is not None:
-        row = catalog.lookup(qualified)
-        return (row,) if row is not None else ()
+    """The catalog rows a call may apply: its function by qualified name, else its method
+    rows. (Classes whose instances apply a role, such as layers, are not included.)"""
+    op = values.op(call)  # cached: every rule classifies the same calls
+    if op is not None and op.api.kind != METHOD:
+        return (op.api,)
     return method_rows(values, call, any_file)
 
 
@@ -232,7 +233,13 @@ def _is_float16(values, expr: cst.BaseExpression, keyword: cst.Name | None = Non
         return _is_float16(values, expr.body, keyword) or _is_float16(values, expr.orelse, keyword)
     if isinstance(expr, cst.SimpleString):
         return keyword is not None and keyword.value in DTYPE_KEYWORDS and expr.evaluated_value in FLOAT16_STRINGS
-    if not isinstance(expr, (cst.Attribute, cst.Name)):
+    if isinstance(expr, cst.Attribute):
+        leaf = expr.attr.value
+    elif isinstance(expr, cst.Name):
+        leaf = expr.value
+    else:
+        return False
+    if leaf not in FLOAT16_LEAVES:
         return False
     qualified = values.qualify(expr)
     row = catalog.lookup(qualified) if qualified else None

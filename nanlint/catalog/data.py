@@ -360,8 +360,9 @@ OVERLAY = [
 # Keras losses named by a string in ``compile(loss=...)`` that take class indices.
 CLASS_INDEX_LOSS_NAMES = frozenset({"sparse_categorical_crossentropy", "SparseCategoricalCrossentropy"})
 
-# Attributes that give the same values in another container (``df.values``, ``x.T``).
-SAME_VALUE_ATTRIBUTES = frozenset({"values", "T", "mT", "data"})
+# Attributes that give the same values in another container (``df.values``, ``x.T``), or
+# that index them (``df.iloc[...]``).
+SAME_VALUE_ATTRIBUTES = frozenset({"values", "T", "mT", "data", "iloc", "loc", "iat", "at"})
 
 # Methods that only read their receiver: calling one as a statement changes nothing.
 READ_ONLY_METHODS = frozenset({

@@ -281,10 +281,11 @@ ROWS = [
     _unary("keras.ops.top_k", TOPK, "keras"),
     # new tensors from shapes or random draws: no gradient flows into them
     *(_unary(f"torch.{name}", CREATE, "torch", "size") for name in (
-        "randn", "rand", "randperm", "linspace", "logspace", "ones", "full", "empty", "eye",
+        "randn", "rand", "randperm", "arange", "linspace", "logspace", "ones", "full", "empty", "eye",
         "hann_window", "hamming_window", "blackman_window", "kaiser_window",
     )),
     *(_unary(f"numpy.random.{name}", CREATE, "numpy", "size") for name in ("randn", "rand", "normal", "uniform")),
+    _unary("numpy.arange", CREATE, "numpy", "start"),
     _unary("numpy.linspace", CREATE, "numpy", "start"),
     _unary("numpy.ones", CREATE, "numpy", "shape"),
     _unary("jax.numpy.arange", CREATE, "jax", "start"),
@@ -357,9 +358,19 @@ NO_GRAD = frozenset({
 # weight constraints, initializers, metrics).
 NO_GRAD_BASES = frozenset({
     "torch.optim.Optimizer", "torch.optim.optimizer.Optimizer", "keras.optimizers.Optimizer",
-    "keras.constraints.Constraint", "keras.initializers.Initializer", "keras.metrics.Metric",
-    "keras.callbacks.Callback",
+    "keras.optimizers.optimizer.Optimizer", "keras.optimizers.base_optimizer.BaseOptimizer",
+    "keras.constraints.Constraint", "keras.constraints.constraints.Constraint", "keras.initializers.Initializer",
+    "keras.initializers.initializer.Initializer", "keras.metrics.Metric", "keras.metrics.metric.Metric",
+    "keras.callbacks.Callback", "keras.callbacks.callback.Callback",
 })
+
+# Evidence that a PyTorch file trains something (and so records gradients): an import of
+# one of these modules, a subclass of one of these classes, or a ``backward()`` call. A
+# file with none of them (feature extraction, pre- and post-processing) gets no NAN202 or
+# NAN204 finding.
+TORCH_TRAINING_MODULES = ("torch.nn", "torch.autograd", "torch.optim", "torch.func", "lightning",
+                          "pytorch_lightning")
+TORCH_TRAINING_BASES = frozenset({"torch.nn.Module", "torch.autograd.Function"})
 
 # Tensor methods whose result leaves autograd: a value used through them gets no gradient.
 LEAVES_AUTOGRAD = frozenset({"item", "tolist", "numpy"})

@@ -50,6 +50,16 @@ CLIP_KEYWORDS = frozenset({
     "clip_grad", "clip_grad_norm", "gradient_clipping", "clip_norm",
 })
 
+# Normalizations that apply their ``eps`` in float32 even to float16 input (their kernels
+# accumulate in float32; checked with torch 2.x, keras 3 upcasts explicitly): a tiny
+# ``eps=`` there is not rounded to 0 (NAN302). BatchNorm and InstanceNorm in torch are not
+# among them: with float16 input and ``eps=1e-12`` they return nan.
+FLOAT32_EPS_CALLS = frozenset({
+    "torch.nn.LayerNorm", "torch.nn.GroupNorm", "torch.nn.RMSNorm", "torch.nn.functional.layer_norm",
+    "torch.nn.functional.group_norm", "torch.nn.functional.rms_norm", "keras.layers.BatchNormalization",
+    "keras.layers.GroupNormalization",
+})
+
 # Strings naming float16 computation as a dtype or a Keras policy.
 FLOAT16_STRINGS = frozenset({"float16", "half", "fp16"})
 MIXED_FLOAT16 = "mixed_float16"
@@ -218,6 +228,8 @@ ROWS += [
         "apex.amp.scale_loss", "apex.fp16_utils.FP16_Optimizer", "accelerate.Accelerator", "deepspeed.initialize",
         "lightning.Trainer", "pytorch_lightning.Trainer", "lightning.pytorch.Trainer", "lightning.Fabric")),
     _function("keras.mixed_precision.LossScaleOptimizer", LOSS_SCALING, "keras"),
+    # ``scaler.scale(loss).backward()`` with a scaler made elsewhere (passed in, or a helper's)
+    Api("scale", LOSS_SCALING, "torch", kind=METHOD, input=None, max_args=1),
     # Autocast: the dtype it computes in when none is given, by device type.
     _function("torch.autocast", AUTOCAST, "torch", device=Param("device_type", 0), dtype=Param("dtype", 1),
               enabled=Param("enabled", 2), default={"cuda": "float16"}),

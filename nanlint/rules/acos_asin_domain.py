@@ -129,69 +129,75 @@ class AcosAsinDomain(Rule):
         clamped = call(func, arg(op.input.with_changes(lpar=[], rpar=[])), arg(low), arg(high))
         return [(op.input, clamped)], [needed] if needed else []
 
+    VALID = [
+        "import torch\nimport torch.nn.functional as F\n"
+        "a = torch.acos(torch.clamp(F.cosine_similarity(x, y, dim=1), -1 + 1e-7, 1 - 1e-7))\n",
+        "import torch\nimport torch.nn.functional as F\neps = 1e-6\n"
+        "a = torch.acos(F.cosine_similarity(x, y).clamp(-1 + eps, 1 - eps))\n",
+        "import torch\nimport torch.nn.functional as F\n"
+        "a = torch.acos(F.cosine_similarity(x, y).clamp(-0.9999, 0.9999))\n",
+        "import tensorflow as tf\nc = tf.clip_by_value(tf.keras.losses.cosine_similarity(a, b), -0.999999, 0.999999)\n"
+        "angle = tf.acos(c)\n",
+        # NumPy has no gradients
+        "import numpy as np\nc = np.sum(u * v) / (np.linalg.norm(u) * np.linalg.norm(v))\nangle = np.arccos(c)\n",
+        # not a cosine
+        "import torch\ntheta = 2 * torch.acos(quaternion_w)\n",
+        "import torch\nx = torch.asin(torch.sigmoid(z))\n",
+        "import torch\nx = torch.acos(torch.tanh(z) * 0.999)\n",
+        # clamp bounds that are not literals: unknown, not reported
+        "import torch\nimport torch.nn.functional as F\na = torch.acos(F.cosine_similarity(x, y).clamp(lo, hi))\n",
+        # a plain dot product, not normalised
+        "import torch\na = torch.acos((x * y).sum(-1))\n",
+        "import math\nimport torch\na = math.acos(c)\n",
+        "import jax.numpy as jnp\n"
+        "c = jnp.clip(jnp.dot(u, v) / (jnp.linalg.norm(u) * jnp.linalg.norm(v)), -1 + 1e-7, 1 - 1e-7)\n"
+        "a = jnp.arccos(c)\n",
+    ]
 
-AcosAsinDomain.VALID = [
-    "import torch\nimport torch.nn.functional as F\n"
-    "a = torch.acos(torch.clamp(F.cosine_similarity(x, y, dim=1), -1 + 1e-7, 1 - 1e-7))\n",
-    "import torch\nimport torch.nn.functional as F\neps = 1e-6\n"
-    "a = torch.acos(F.cosine_similarity(x, y).clamp(-1 + eps, 1 - eps))\n",
-    "import torch\nimport torch.nn.functional as F\na = torch.acos(F.cosine_similarity(x, y).clamp(-0.9999, 0.9999))\n",
-    "import tensorflow as tf\nc = tf.clip_by_value(tf.keras.losses.cosine_similarity(a, b), -0.999999, 0.999999)\n"
-    "angle = tf.acos(c)\n",
-    # NumPy has no gradients
-    "import numpy as np\nc = np.sum(u * v) / (np.linalg.norm(u) * np.linalg.norm(v))\nangle = np.arccos(c)\n",
-    # not a cosine
-    "import torch\ntheta = 2 * torch.acos(quaternion_w)\n",
-    "import torch\nx = torch.asin(torch.sigmoid(z))\n",
-    "import torch\nx = torch.acos(torch.tanh(z) * 0.999)\n",
-    # clamp bounds that are not literals: unknown, not reported
-    "import torch\nimport torch.nn.functional as F\na = torch.acos(F.cosine_similarity(x, y).clamp(lo, hi))\n",
-    # a plain dot product, not normalised
-    "import torch\na = torch.acos((x * y).sum(-1))\n",
-    "import math\nimport torch\na = math.acos(c)\n",
-    "import jax.numpy as jnp\nc = jnp.clip(jnp.dot(u, v) / (jnp.linalg.norm(u) * jnp.linalg.norm(v)), -1 + 1e-7, 1 - 1e-7)\n"
-    "a = jnp.arccos(c)\n",
-]
-
-AcosAsinDomain.INVALID = [
-    Invalid("import torch\nimport torch.nn.functional as F\na = torch.acos(F.cosine_similarity(x, y, dim=1))\n",
-            "import torch\nimport torch.nn.functional as F\n"
-            "a = torch.acos(torch.clamp(F.cosine_similarity(x, y, dim=1), -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import torch\nimport torch.nn.functional as F\nc = F.cosine_similarity(x, y)\na = c.acos()\n",
-            "import torch\nimport torch.nn.functional as F\nc = F.cosine_similarity(x, y)\n"
-            "a = c.clamp(-1 + 1e-7, 1 - 1e-7).acos()\n"),
-    Invalid("import torch\nimport torch.nn.functional as F\na = torch.acos(torch.clamp(F.cosine_similarity(x, y), -1, 1))\n",
-            "import torch\nimport torch.nn.functional as F\n"
-            "a = torch.acos(torch.clamp(F.cosine_similarity(x, y), -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import torch\nfrom torch import nn\nclass M(nn.Module):\n    def __init__(self):\n"
-            "        super().__init__()\n        self.cos = nn.CosineSimilarity(dim=1)\n"
-            "    def forward(self, a, b):\n        return torch.arccos(self.cos(a, b))\n",
-            "import torch\nfrom torch import nn\nclass M(nn.Module):\n    def __init__(self):\n"
-            "        super().__init__()\n        self.cos = nn.CosineSimilarity(dim=1)\n"
-            "    def forward(self, a, b):\n        return torch.arccos(torch.clamp(self.cos(a, b), -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp(min=1e-8)\n"
-            "angle = torch.acos(cos)\n",
-            "import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp(min=1e-8)\n"
-            "angle = torch.acos(torch.clamp(cos, -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import torch\nimport torch.nn.functional as F\nsim = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T\n"
-            "ang = torch.asin(sim)\n",
-            "import torch\nimport torch.nn.functional as F\nsim = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T\n"
-            "ang = torch.asin(torch.clamp(sim, -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import tensorflow as tf\nangle = tf.acos(tf.keras.losses.cosine_similarity(a, b))\n",
-            "import tensorflow as tf\n"
-            "angle = tf.acos(tf.clip_by_value(tf.keras.losses.cosine_similarity(a, b), -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import tensorflow as tf\nu = tf.math.l2_normalize(a, axis=-1)\nv = tf.math.l2_normalize(b, axis=-1)\n"
-            "angle = tf.math.acos(tf.reduce_sum(u * v, axis=-1))\n",
-            "import tensorflow as tf\nu = tf.math.l2_normalize(a, axis=-1)\nv = tf.math.l2_normalize(b, axis=-1)\n"
-            "angle = tf.math.acos(tf.clip_by_value(tf.reduce_sum(u * v, axis=-1), -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import jax.numpy as jnp\nc = jnp.dot(u, v) / (jnp.linalg.norm(u) * jnp.linalg.norm(v) + 1e-8)\n"
-            "a = jnp.arccos(c)\n",
-            "import jax.numpy as jnp\nc = jnp.dot(u, v) / (jnp.linalg.norm(u) * jnp.linalg.norm(v) + 1e-8)\n"
-            "a = jnp.arccos(jnp.clip(c, -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("import optax\nimport jax.numpy as jnp\na = jnp.arcsin(optax.cosine_similarity(p, t))\n",
-            "import optax\nimport jax.numpy as jnp\na = jnp.arcsin(jnp.clip(optax.cosine_similarity(p, t), -1 + 1e-7, 1 - 1e-7))\n"),
-    Invalid("from keras import ops\nn = ops.maximum(ops.norm(a, axis=-1) * ops.norm(b, axis=-1), 1e-8)\n"
-            "t = ops.arccos(ops.sum(a * b, axis=-1) / n)\n",
-            "from keras import ops\nn = ops.maximum(ops.norm(a, axis=-1) * ops.norm(b, axis=-1), 1e-8)\n"
-            "t = ops.arccos(ops.clip(ops.sum(a * b, axis=-1) / n, -1 + 1e-7, 1 - 1e-7))\n"),
-]
+    INVALID = [
+        Invalid("import torch\nimport torch.nn.functional as F\na = torch.acos(F.cosine_similarity(x, y, dim=1))\n",
+                "import torch\nimport torch.nn.functional as F\n"
+                "a = torch.acos(torch.clamp(F.cosine_similarity(x, y, dim=1), -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import torch\nimport torch.nn.functional as F\nc = F.cosine_similarity(x, y)\na = c.acos()\n",
+                "import torch\nimport torch.nn.functional as F\nc = F.cosine_similarity(x, y)\n"
+                "a = c.clamp(-1 + 1e-7, 1 - 1e-7).acos()\n"),
+        Invalid("import torch\nimport torch.nn.functional as F\n"
+                "a = torch.acos(torch.clamp(F.cosine_similarity(x, y), -1, 1))\n",
+                "import torch\nimport torch.nn.functional as F\n"
+                "a = torch.acos(torch.clamp(F.cosine_similarity(x, y), -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import torch\nfrom torch import nn\nclass M(nn.Module):\n    def __init__(self):\n"
+                "        super().__init__()\n        self.cos = nn.CosineSimilarity(dim=1)\n"
+                "    def forward(self, a, b):\n        return torch.arccos(self.cos(a, b))\n",
+                "import torch\nfrom torch import nn\nclass M(nn.Module):\n    def __init__(self):\n"
+                "        super().__init__()\n        self.cos = nn.CosineSimilarity(dim=1)\n"
+                "    def forward(self, a, b):\n"
+                "        return torch.arccos(torch.clamp(self.cos(a, b), -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp(min=1e-8)\n"
+                "angle = torch.acos(cos)\n",
+                "import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1)).clamp(min=1e-8)\n"
+                "angle = torch.acos(torch.clamp(cos, -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import torch\nimport torch.nn.functional as F\n"
+                "sim = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T\n"
+                "ang = torch.asin(sim)\n",
+                "import torch\nimport torch.nn.functional as F\n"
+                "sim = F.normalize(a, dim=-1) @ F.normalize(b, dim=-1).T\n"
+                "ang = torch.asin(torch.clamp(sim, -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import tensorflow as tf\nangle = tf.acos(tf.keras.losses.cosine_similarity(a, b))\n",
+                "import tensorflow as tf\n"
+                "angle = tf.acos(tf.clip_by_value(tf.keras.losses.cosine_similarity(a, b), -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import tensorflow as tf\nu = tf.math.l2_normalize(a, axis=-1)\nv = tf.math.l2_normalize(b, axis=-1)\n"
+                "angle = tf.math.acos(tf.reduce_sum(u * v, axis=-1))\n",
+                "import tensorflow as tf\nu = tf.math.l2_normalize(a, axis=-1)\nv = tf.math.l2_normalize(b, axis=-1)\n"
+                "angle = tf.math.acos(tf.clip_by_value(tf.reduce_sum(u * v, axis=-1), -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import jax.numpy as jnp\nc = jnp.dot(u, v) / (jnp.linalg.norm(u) * jnp.linalg.norm(v) + 1e-8)\n"
+                "a = jnp.arccos(c)\n",
+                "import jax.numpy as jnp\nc = jnp.dot(u, v) / (jnp.linalg.norm(u) * jnp.linalg.norm(v) + 1e-8)\n"
+                "a = jnp.arccos(jnp.clip(c, -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("import optax\nimport jax.numpy as jnp\na = jnp.arcsin(optax.cosine_similarity(p, t))\n",
+                "import optax\nimport jax.numpy as jnp\n"
+                "a = jnp.arcsin(jnp.clip(optax.cosine_similarity(p, t), -1 + 1e-7, 1 - 1e-7))\n"),
+        Invalid("from keras import ops\nn = ops.maximum(ops.norm(a, axis=-1) * ops.norm(b, axis=-1), 1e-8)\n"
+                "t = ops.arccos(ops.sum(a * b, axis=-1) / n)\n",
+                "from keras import ops\nn = ops.maximum(ops.norm(a, axis=-1) * ops.norm(b, axis=-1), 1e-8)\n"
+                "t = ops.arccos(ops.clip(ops.sum(a * b, axis=-1) / n, -1 + 1e-7, 1 - 1e-7))\n"),
+    ]

@@ -167,7 +167,8 @@ class FloatLabelsToSparseLoss(Rule):
         "import torch\nfrom torch import nn\ncriterion = nn.CrossEntropyLoss()\n"
         "def step(out, target):\n    return criterion(out, target.float())\n",
         # float labels to a binary loss
-        "import torch\nfrom torch import nn\ny = torch.randint(0, 2, (8,)).float()\nloss = nn.BCEWithLogitsLoss()(z, y)\n",
+        "import torch\nfrom torch import nn\ny = torch.randint(0, 2, (8,)).float()\n"
+        "loss = nn.BCEWithLogitsLoss()(z, y)\n",
         # a model the module does not build
         "import numpy as np\nimport keras\nmodel = keras.models.load_model('m.keras')\n"
         "model.fit(x, np.random.randint(0, 3, 10).astype('float32'))\n",
@@ -235,15 +236,18 @@ class FloatLabelsToSparseLoss(Rule):
             "model.compile(loss='sparse_categorical_crossentropy')\nmodel.train_on_batch(df[['a', 'b']], y)\n",
             "import pandas as pd\nimport keras\ndf = pd.read_csv('d.csv').dropna()\n"
             "y = df['label'].astype('float32')\nmodel = keras.Sequential([keras.layers.Dense(4)])\n"
-            'model.compile(loss=\'sparse_categorical_crossentropy\')\nmodel.train_on_batch(df[[\'a\', \'b\']], y.astype("int64"))\n'),
+            'model.compile(loss=\'sparse_categorical_crossentropy\')\n'
+            'model.train_on_batch(df[[\'a\', \'b\']], y.astype("int64"))\n'),
         # validation labels
         Invalid(
             "import numpy as np\nimport keras\n(x, y), (xv, yv) = keras.datasets.mnist.load_data()\n"
-            "x, xv = x / 255.0, xv / 255.0\nmodel = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+            "x, xv = x / 255.0, xv / 255.0\n"
+            "model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])\n"
             "model.compile(loss='sparse_categorical_crossentropy')\n"
             "model.fit(x, y, validation_data=(xv, yv.astype(np.float32)))\n",
             "import numpy as np\nimport keras\n(x, y), (xv, yv) = keras.datasets.mnist.load_data()\n"
-            "x, xv = x / 255.0, xv / 255.0\nmodel = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+            "x, xv = x / 255.0, xv / 255.0\n"
+            "model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])\n"
             "model.compile(loss='sparse_categorical_crossentropy')\n"
             'model.fit(x, y, validation_data=(xv, yv.astype("int64")))\n'),
         # a Python list of floats: reported without a fix

@@ -87,6 +87,9 @@ class Fp16WithoutLossScaling(Rule):
         "import torch\nwith torch.autocast(device.type):\n    loss = model(x).sum()\nloss.backward()\n",
         # autocast explicitly disabled
         "import torch\nwith torch.cuda.amp.autocast(enabled=False):\n    loss = model(x).sum()\nloss.backward()\n",
+        # a scaler made elsewhere and passed in
+        "import torch\ndef train_step(model, scaler, batch):\n    with torch.autocast('cuda'):\n"
+        "        loss = model(batch).mean()\n    scaler.scale(loss).backward()\n",
         # a half tensor for inference is not a half model
         "import torch\nimages = images.half()\nloss = model(x).sum()\nloss.backward()\n",
         # wrappers that scale the loss themselves

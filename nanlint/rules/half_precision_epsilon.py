@@ -8,7 +8,9 @@ float16's smallest positive value (2**-24, about 6e-8):
 - added as a guard: `log(p + 1e-8)`, `x / (s + 1e-10)`, also through a name
   (`EPS = 1e-8` ... `p + EPS`);
 - a clamp's lower bound: `clamp(min=1e-10)`, `clamp_min(1e-12)`, `maximum(x, 1e-9)`;
-- an `eps=` / `epsilon=` argument of a framework call: `F.normalize(x, eps=1e-12)`;
+- an `eps=` / `epsilon=` argument of a framework call: `F.normalize(x, eps=1e-12)`,
+  `nn.BatchNorm2d(64, eps=1e-12)` (not the normalizations that apply it in float32:
+  torch's `LayerNorm`, `GroupNorm`, `RMSNorm`, Keras' `BatchNormalization`);
 - a torch Adam-family optimizer (Adam, AdamW, Adamax, NAdam, RAdam, RMSprop,
   Adagrad) left at its default `eps` (1e-8, Adagrad 1e-10) over `.half()`
   parameters, and TF1's `tf.train.AdamOptimizer` over float16 variables.
@@ -63,6 +65,7 @@ from nanlint.analysis.precision import (
 )
 from nanlint.analysis.values import argument
 from nanlint.catalog import FRAMEWORK_ROOTS
+from nanlint.catalog.optimizers import FLOAT32_EPS_CALLS
 from nanlint.catalog.roles import CLAMP, CLAMP_MIN, MAXIMUM, OPTIMIZER, PARAMETERS
 from nanlint.finding import UNSAFE
 from nanlint.fixes import FixSpec
@@ -95,9 +98,10 @@ class HalfPrecisionEpsilon(Rule):
             elif op is not None and op.role == MAXIMUM:
                 for operand in (op.input, argument(call, op.api.extra["other"])):
                     self._check_guard(call, operand)
-            elif self._is_framework_call(call):
+            else:
                 for arg in call.args:
-                    if arg.keyword is not None and arg.keyword.value in EPS_KEYWORDS:
+                    if arg.keyword is not None and arg.keyword.value in EPS_KEYWORDS \
+                            and self._is_framework_call(call):
                         self._check_guard(call, arg.value)
         if not facts.float16:
             return
@@ -153,8 +157,10 @@ class HalfPrecisionEpsilon(Rule):
         return (guard,)
 
     def _is_framework_call(self, call: cst.Call) -> bool:
+        """A framework callable whose ``eps`` is applied in the input's dtype."""
         qualified = self.ctx.values.qualify(call.func)
-        return qualified is not None and qualified.split(".")[0] in FRAMEWORK_ROOTS
+        return (qualified is not None and qualified.split(".")[0] in FRAMEWORK_ROOTS
+                and qualified not in FLOAT32_EPS_CALLS)
 
     # -- optimizers over float16 parameters -------------------------------------------------
     def _check_optimizer(self, op, facts) -> None:
@@ -220,6 +226,8 @@ class HalfPrecisionEpsilon(Rule):
         # a half model in one function, another model's optimizer in another
         "import torch\ndef export(model):\n    model.half()\n    torch.save(model.state_dict(), 'm.pt')\n"
         "def train(model):\n    return torch.optim.Adam(model.parameters())\n",
+        # LayerNorm applies its eps in float32, even to float16 input
+        "import torch\nfrom torch import nn\nmodel = Net().half()\nnorm = nn.LayerNorm(768, eps=1e-12)\n",
         # an eps literal that is not a guard: a constant sum, a user class
         "import torch\nmodel = Net().half()\nscale = 1e-9 + 2e-9\nnorm = MyNorm(64, eps=1e-12)\n",
     ]
@@ -237,6 +245,8 @@ class HalfPrecisionEpsilon(Rule):
                 "y = F.normalize(x, dim=-1, eps=1e-12)\n",
                 "import torch\nimport torch.nn.functional as F\nx = x.to(torch.float16)\n"
                 "y = F.normalize(x, dim=-1, eps=1e-4)\n"),
+        Invalid("import torch\nfrom torch import nn\nmodel = Net().half()\nbn = nn.BatchNorm1d(64, eps=1e-12)\n",
+                "import torch\nfrom torch import nn\nmodel = Net().half()\nbn = nn.BatchNorm1d(64, eps=1e-4)\n"),
         Invalid("import numpy as np\nx = x.astype(np.float16)\nz = np.maximum(x, 1e-10)\n",
                 "import numpy as np\nx = x.astype(np.float16)\nz = np.maximum(x, 1e-4)\n"),
         Invalid("import torch\nmodel = Net().cuda().half()\nopt = torch.optim.Adam(model.parameters(), lr=1e-4)\n",

@@ -99,7 +99,7 @@ class LabelsOutOfRange(Rule):
             return None
         value = _number(bad[0])
         if bad[0] < 0:
-            symmetric = piece.values is not None and any(v > 0 for v in piece.values) or piece.high > 0
+            symmetric = piece.high > 0
             hint = " (use 0, 1, 2 instead of -1, 0, 1)" if symmetric else ""
             return (f"label {value} is negative, but `{loss}` takes class indices from 0; "
                     f"renumber the classes from 0{hint}")
@@ -138,16 +138,19 @@ class LabelsOutOfRange(Rule):
         "import torch\nfrom torch import nn\ntarget = torch.tensor([1, -1, 0])\n"
         "loss = nn.CrossEntropyLoss(ignore_index=-1)(logits, target)\n",
         # Keras ignore_class
-        "import numpy as np\nimport keras\ny = np.array([0, -1, 1])\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+        "import numpy as np\nimport keras\ny = np.array([0, -1, 1])\n"
+        "model = keras.Sequential([keras.layers.Dense(2)])\n"
         "model.compile(loss=keras.losses.SparseCategoricalCrossentropy(ignore_class=-1))\nmodel.fit(x, y)\n",
         # -1/1 labels for a hinge loss are right
-        "import numpy as np\nimport keras\ny = np.array([-1, 1, 1, -1])\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+        "import numpy as np\nimport keras\ny = np.array([-1, 1, 1, -1])\n"
+        "model = keras.Sequential([keras.layers.Dense(1)])\n"
         "model.compile(loss='hinge')\nmodel.fit(x, y)\n",
         # unknown width: only negative labels are visible errors
         "import numpy as np\nimport keras\nmodel = keras.models.load_model('m.keras')\n"
         "model.fit(x, np.array([0, 5, 9000]))\n",
         # a subset of the labels: which values remain is unknown
-        "import numpy as np\nimport keras\ny = np.array([0, 1, 8000])\nmodel = keras.Sequential([keras.layers.Dense(2)])\n"
+        "import numpy as np\nimport keras\ny = np.array([0, 1, 8000])\n"
+        "model = keras.Sequential([keras.layers.Dense(2)])\n"
         "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x[:2], y[:2])\n",
         # torch: one-hot float targets are probabilities for cross_entropy
         "import torch\nimport torch.nn.functional as F\nt = F.one_hot(torch.tensor([0, 2, 1]), 3).float()\n"
@@ -209,7 +212,8 @@ class LabelsOutOfRange(Rule):
             "loss = criterion(out, y)\n"),
         # classes numbered from 1 (off by one)
         Invalid(
-            "import numpy as np\nimport keras\ny = np.arange(1, 11)\nmodel = keras.Sequential([keras.layers.Dense(10)])\n"
+            "import numpy as np\nimport keras\ny = np.arange(1, 11)\n"
+            "model = keras.Sequential([keras.layers.Dense(10)])\n"
             "model.compile(loss='sparse_categorical_crossentropy')\nmodel.fit(x, y)\n"),
         Invalid(
             "import numpy as np\nimport keras\ny = np.random.choice([1, 2, 3], size=50)\n"

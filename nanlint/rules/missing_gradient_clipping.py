@@ -48,6 +48,10 @@ from nanlint.catalog.roles import RECURRENT
 from nanlint.finding import INFO
 from nanlint.rules import Invalid, Rule
 
+# The class names of recurrent layers: only calls of these names are worth qualifying.
+RECURRENT_LEAVES = frozenset(row.name.rpartition(".")[2] for row in catalog.FUNCTIONS.values()
+                             if row.role == RECURRENT)
+
 
 class MissingGradientClipping(Rule):
     code = "NAN303"
@@ -73,7 +77,11 @@ class MissingGradientClipping(Rule):
     def _first_recurrent_layer(self) -> cst.Call | None:
         values = self.ctx.values
         for call in self.ctx.index.of_type(cst.Call):
-            qualified = values.qualify(call.func)
+            func = call.func
+            leaf = func.attr.value if isinstance(func, cst.Attribute) else getattr(func, "value", None)
+            if leaf not in RECURRENT_LEAVES:
+                continue
+            qualified = values.qualify(func)
             if qualified is None:
                 continue
             row = catalog.lookup(qualified)

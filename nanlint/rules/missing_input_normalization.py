@@ -55,6 +55,24 @@ from nanlint.rules import Invalid, Rule
 _SINK_NAMES = {"apply": "the model"}
 
 
+def _target_names(assign: cst.Assign) -> list[str]:
+    names, stack = [], [t.target for t in assign.targets]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Name):
+            names.append(node.value)
+        elif isinstance(node, (cst.Tuple, cst.List)):
+            stack += [e.value for e in node.elements]
+    return names
+
+
+def _shown_call(ctx, call: cst.Call) -> str:
+    text = ctx.code_for(call)
+    if len(text) > 50 or "\n" in text:
+        text = f"{ctx.code_for(call.func)}(...)"
+    return f"`{text}`"
+
+
 class MissingInputNormalization(Rule):
     code = "NAN403"
     name = "missing-input-normalization"
@@ -72,7 +90,7 @@ class MissingInputNormalization(Rule):
             if not raw or flow.scaling(sink.model) != "none":
                 continue
             fix, example = self._insertion(raw)
-            source = f"`{self.ctx.code_for(raw[0].raw_image.func)}(...)`"
+            source = _shown_call(self.ctx, raw[0].raw_image)
             target = _SINK_NAMES.get(sink.kind) or f"`{self.ctx.code_for(sink.call.func)}`"
             self.ctx.report(sink.call, f"raw 0-255 pixels from {source} reach {target} unscaled; "
                                        f"scale them first, e.g. `{example}`", fix=fix)
@@ -108,11 +126,21 @@ class MissingInputNormalization(Rule):
             if statement is None:
                 return None
             after.setdefault(id(line), []).append(statement)
-        body = []
+        code = ctx.module.code_for_node
+        # Scaling lines an earlier fix inserted after the same load stay first.
+        earlier = {code(statement).strip() for assign, _, container in origins
+                   for name in _target_names(assign) for statement in [self._statement(name, container, [])]
+                   if statement is not None}
+        body, inserted, pending = [], [], []
         for statement in suite.body:
+            if pending and code(statement).strip() not in earlier:
+                body += pending
+                pending = []
             body.append(statement)
-            body += after.get(id(statement), [])
-        shown = ", ".join(f"`{ctx.module.code_for_node(s).strip()}`" for s in body if s not in suite.body)
+            pending += after.get(id(statement), [])
+            inserted += after.get(id(statement), [])
+        body += pending
+        shown = ", ".join(f"`{code(s).strip()}`" for s in inserted)
         return FixSpec(UNSAFE, f"Insert {shown} after the load", [(suite, suite.with_changes(body=body))], imports)
 
     def _statement(self, name: str, container: str | None, imports: list[NeededImport]) -> cst.CSTNode | None:
@@ -167,7 +195,8 @@ class MissingInputNormalization(Rule):
         # ImageDataGenerator(rescale=...)
         "from tensorflow import keras\nfrom tensorflow.keras.preprocessing.image import ImageDataGenerator\n"
         "(x, y), _ = keras.datasets.cifar10.load_data()\ngen = ImageDataGenerator(rescale=1.0 / 255)\n"
-        "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+        "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(),"
+            " keras.layers.Dense(10)])\n"
         "model.fit(gen.flow(x, y, batch_size=32))\n",
         # [-1, 1] scaling and standardisation
         "import numpy as np\nimport keras\n(x, y), _ = keras.datasets.fashion_mnist.load_data()\n"
@@ -212,8 +241,8 @@ class MissingInputNormalization(Rule):
         "model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10)])\nmodel.fit(x, y)\n",
         # a batch-norm layer first normalises the input
         "import keras\n(x, y), _ = keras.datasets.mnist.load_data()\n"
-        "model = keras.Sequential([keras.layers.Flatten(), keras.layers.BatchNormalization(), keras.layers.Dense(10)])\n"
-        "model.fit(x, y)\n",
+        "model = keras.Sequential([keras.layers.Flatten(), keras.layers.BatchNormalization(),"
+        " keras.layers.Dense(10)])\nmodel.fit(x, y)\n",
     ]
 
     INVALID = [
@@ -233,20 +262,24 @@ class MissingInputNormalization(Rule):
         Invalid(
             "import keras\r\ndef train():\r\n    (xs, ys), _ = keras.datasets.cifar10.load_data()  # raw\r\n"
             "    xs = xs.astype('float32')\r\n"
-            "    model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(10)])\r\n"
+            "    model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(),"
+            " keras.layers.Dense(10)])\r\n"
             "    model.train_on_batch(xs, ys)\r\n",
             "import keras\r\ndef train():\r\n    (xs, ys), _ = keras.datasets.cifar10.load_data()  # raw\r\n"
             '    xs = xs.astype("float32") / 255.0\r\n'
             "    xs = xs.astype('float32')\r\n"
-            "    model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(10)])\r\n"
+            "    model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(),"
+            " keras.layers.Dense(10)])\r\n"
             "    model.train_on_batch(xs, ys)\r\n"),
         Invalid(
             "import cv2\nfrom tensorflow import keras\nimg = cv2.imread('digit.png')\nimg = cv2.resize(img, (32, 32))\n"
-            "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+            "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(),"
+            " keras.layers.Dense(10)])\n"
             "pred = model.predict(img[None])\n",
             "import cv2\nfrom tensorflow import keras\nimg = cv2.imread('digit.png')\n"
             'img = img.astype("float32") / 255.0\nimg = cv2.resize(img, (32, 32))\n'
-            "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+            "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(),"
+            " keras.layers.Dense(10)])\n"
             "pred = model.predict(img[None])\n"),
         Invalid(
             "import numpy as np\nfrom PIL import Image\nimport keras\n"
@@ -279,11 +312,13 @@ class MissingInputNormalization(Rule):
         # Rescaling after the first trainable layer is too late
         Invalid(
             "import keras\nfrom keras import layers\n(x, y), _ = keras.datasets.mnist.load_data()\n"
-            "model = keras.Sequential([layers.Flatten(), layers.Dense(64), layers.Rescaling(1 / 255), layers.Dense(10)])\n"
+            "model = keras.Sequential([layers.Flatten(), layers.Dense(64), layers.Rescaling(1 / 255),"
+            " layers.Dense(10)])\n"
             "model.evaluate(x, y)\n",
             "import keras\nfrom keras import layers\n(x, y), _ = keras.datasets.mnist.load_data()\n"
             'x = x.astype("float32") / 255.0\n'
-            "model = keras.Sequential([layers.Flatten(), layers.Dense(64), layers.Rescaling(1 / 255), layers.Dense(10)])\n"
+            "model = keras.Sequential([layers.Flatten(), layers.Dense(64), layers.Rescaling(1 / 255),"
+            " layers.Dense(10)])\n"
             "model.evaluate(x, y)\n"),
         # functional model
         Invalid(
@@ -308,13 +343,16 @@ class MissingInputNormalization(Rule):
         # the load inside an expression: reported without a fix
         Invalid(
             "import cv2\nimport keras\n"
-            "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(10)])\n"
+            "model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(),"
+            " keras.layers.Dense(10)])\n"
             "model.predict(cv2.imread('a.png')[None])\n", None),
         # a model built by a helper function
         Invalid(
-            "import keras\ndef build(n):\n    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(n)])\n"
+            "import keras\ndef build(n):\n"
+            "    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(n)])\n"
             "    return model\n(x, y), _ = keras.datasets.fashion_mnist.load_data()\nnet = build(10)\nnet.fit(x, y)\n",
-            "import keras\ndef build(n):\n    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(n)])\n"
+            "import keras\ndef build(n):\n"
+            "    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(n)])\n"
             "    return model\n(x, y), _ = keras.datasets.fashion_mnist.load_data()\n"
             'x = x.astype("float32") / 255.0\nnet = build(10)\nnet.fit(x, y)\n'),
     ]

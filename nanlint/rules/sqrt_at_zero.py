@@ -4,8 +4,13 @@ fractional power below 1) of a quantity that can be exactly 0: a sum of squares,
 squared distance (`((a - b) ** 2).sum(1)`), a variance, a dot product of a vector with
 itself, a square; or of `exp(x)`, which underflows to 0 (a VAE's
 `tf.sqrt(tf.exp(log_sigma_sq))`). Only in differentiable frameworks (PyTorch,
-TensorFlow, Keras, JAX, Theano) and where gradients are recorded (not under
-`torch.no_grad()`, not of a detached value).
+TensorFlow, Keras, JAX, Theano) and where gradients are recorded: not under
+`torch.no_grad()` / `inference_mode`, not of a detached value, a count or a random draw,
+not in an optimizer's update, a constraint or an initializer, not when the result leaves
+the graph (`.item()`), and not in a PyTorch file that shows no training at all (no
+`torch.nn` / `torch.autograd` / `torch.optim` import, no `nn.Module` subclass, no
+`backward()`: feature extraction and post-processing). A sum of squares with a constant
+term (`sqrt(sigma ** 2 + self.sigma_data ** 2)`) is never 0.
 
 ## Why is this bad?
 `sqrt(0)` is a fine value, but the derivative `1 / (2 * sqrt(s))` is inf at 0 (seed
@@ -143,57 +148,69 @@ class SqrtAtZero(Rule):
             return operand(written, "product")
         return cst.parse_expression(repr(exponent))
 
+    VALID = [
+        # guarded radicands
+        "import torch\nfrom torch import nn\nd = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-8)\n",
+        "import torch\nfrom torch import nn\nd = torch.sqrt(((a - b) ** 2).sum(dim=1).clamp(min=1e-12))\n",
+        "import tensorflow as tf\nstd = tf.sqrt(tf.math.reduce_variance(x, axis=0) + 1e-6)\n",
+        "import torch\nfrom torch import nn\nh = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)\n",
+        "import tensorflow as tf\nstd = tf.exp(0.5 * log_sigma_sq)\n",
+        # NumPy and math have no gradients
+        "import numpy as np\nd = np.sqrt(np.sum((a - b) ** 2, axis=1))\n",
+        "import math\nimport torch\nscale = math.sqrt(sum(v * v for v in values))\n",
+        "import numpy\nimport theano\nW_bound = numpy.sqrt(6. / (fan_in + fan_out))\n",
+        # no gradient recorded
+        "import torch\nfrom torch import nn\nwith torch.no_grad():\n    d = torch.sqrt(((a - b) ** 2).sum(1))\n",
+        "import torch\nfrom torch import nn\n@torch.no_grad()\ndef dist(a, b):\n"
+        "    return torch.sqrt(((a - b) ** 2).sum(1))\n",
+        "import torch\nfrom torch import nn\nd = torch.sqrt(((a - b) ** 2).sum(1).detach())\n",
+        # roots of unknown or positive values
+        "import torch\nfrom torch import nn\ny = torch.sqrt(x)\nz = torch.sqrt(torch.tensor(2.0))\n",
+        "import torch\nfrom torch import nn\ndef f(d_k):\n    return d_k ** 0.5\n",
+        "import torch\nfrom torch import nn\ny = (x ** 2).sum() ** 2\nz = torch.pow(x.pow(2).sum(), 1.5)\n",
+        "import jax.numpy as jnp\ny = jnp.sqrt(jnp.sum(x ** 2) + 1e-12)\n",
+        # a PyTorch file that trains nothing (feature extraction): no gradient is recorded
+        "import torch\nmagnitudes = torch.sqrt(spec.pow(2).sum(-1))\n",
+        # the value leaves the graph; a constant term keeps the sum positive
+        "import torch\nfrom torch import nn\nenergy = torch.sqrt(torch.mean(w * w)).item()\n",
+        "import torch\nfrom torch import nn\nd = torch.sqrt(noise * noise + self.sigma_data * self.sigma_data)\n",
+        # a count has no gradient
+        "import torch\nfrom torch import nn\nn = torch.sqrt((mask > 0).sum())\n",
+        # a name rebound to a guarded value
+        "import torch\nfrom torch import nn\ns = ((a - b) ** 2).sum(1)\ns = s + 1e-8\nd = s.sqrt()\n",
+    ]
 
-SqrtAtZero.VALID = [
-    # guarded radicands
-    "import torch\nd = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-8)\n",
-    "import torch\nd = torch.sqrt(((a - b) ** 2).sum(dim=1).clamp(min=1e-12))\n",
-    "import tensorflow as tf\nstd = tf.sqrt(tf.math.reduce_variance(x, axis=0) + 1e-6)\n",
-    "import torch\nh = x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps)\n",
-    "import tensorflow as tf\nstd = tf.exp(0.5 * log_sigma_sq)\n",
-    # NumPy and math have no gradients
-    "import numpy as np\nd = np.sqrt(np.sum((a - b) ** 2, axis=1))\n",
-    "import math\nimport torch\nscale = math.sqrt(sum(v * v for v in values))\n",
-    "import numpy\nimport theano\nW_bound = numpy.sqrt(6. / (fan_in + fan_out))\n",
-    # no gradient recorded
-    "import torch\nwith torch.no_grad():\n    d = torch.sqrt(((a - b) ** 2).sum(1))\n",
-    "import torch\n@torch.no_grad()\ndef dist(a, b):\n    return torch.sqrt(((a - b) ** 2).sum(1))\n",
-    "import torch\nd = torch.sqrt(((a - b) ** 2).sum(1).detach())\n",
-    # roots of unknown or positive values
-    "import torch\ny = torch.sqrt(x)\nz = torch.sqrt(torch.tensor(2.0))\n",
-    "import torch\ndef f(d_k):\n    return d_k ** 0.5\n",
-    "import torch\ny = (x ** 2).sum() ** 2\nz = torch.pow(x.pow(2).sum(), 1.5)\n",
-    "import jax.numpy as jnp\ny = jnp.sqrt(jnp.sum(x ** 2) + 1e-12)\n",
-    # a name rebound to a guarded value
-    "import torch\ns = ((a - b) ** 2).sum(1)\ns = s + 1e-8\nd = s.sqrt()\n",
-]
-
-SqrtAtZero.INVALID = [
-    Invalid("import torch\nd = torch.sqrt(((a - b) ** 2).sum(dim=1))\n",
-            "import torch\nd = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-8)\n"),
-    Invalid("import torch\nss = (x * x).sum(-1)\nn = ss.sqrt()\n",
-            "import torch\nss = (x * x).sum(-1)\nn = (ss + 1e-8).sqrt()\n"),
-    Invalid("import torch\nr = x.pow(2).sum(-1) ** 0.5\n", "import torch\nr = (x.pow(2).sum(-1) + 1e-8) ** 0.5\n"),
-    Invalid("import torch\nr = torch.pow(torch.sum(torch.square(d), 1), 0.5)\n",
-            "import torch\nr = torch.pow(torch.sum(torch.square(d), 1) + 1e-8, 0.5)\n"),
-    Invalid("import torch\nstd = torch.sqrt(x.var(dim=0))\n", "import torch\nstd = torch.sqrt(x.var(dim=0) + 1e-8)\n"),
-    Invalid("import torch\ninv = torch.rsqrt((h ** 2).mean(-1, keepdim=True))\n",
-            "import torch\ninv = torch.rsqrt((h ** 2).mean(-1, keepdim=True) + 1e-8)\n"),
-    Invalid("import torch\nn = torch.sqrt(torch.dot(v, v))\n", "import torch\nn = torch.sqrt(torch.dot(v, v) + 1e-8)\n"),
-    # exp underflows: the exact rewrite
-    Invalid("import tensorflow as tf\nstd = tf.sqrt(tf.exp(log_sigma_sq))\n",
-            "import tensorflow as tf\nstd = tf.exp(0.5 * log_sigma_sq)\n"),
-    Invalid("import torch\nstd = logvar.exp().sqrt()\n", "import torch\nstd = (0.5 * logvar).exp()\n"),
-    Invalid("import torch\nvar = torch.exp(a - b)\nstd = var ** 0.5\n",
-            "import torch\nvar = torch.exp(a - b)\nstd = torch.exp(0.5 * (a - b))\n"),
-    # TensorFlow, JAX, Keras, Theano
-    Invalid("import tensorflow as tf\nd = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=-1))\n",
-            "import tensorflow as tf\nd = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=-1) + 1e-8)\n"),
-    Invalid("import jax.numpy as jnp\nd = jnp.sqrt(jnp.sum((a[:, None] - b[None]) ** 2, axis=-1))\n",
-            "import jax.numpy as jnp\nd = jnp.sqrt(jnp.sum((a[:, None] - b[None]) ** 2, axis=-1) + 1e-8)\n"),
-    Invalid("from keras import ops\nn = ops.sqrt(ops.sum(ops.square(x), axis=-1))\n",
-            "from keras import ops\nn = ops.sqrt(ops.sum(ops.square(x), axis=-1) + 1e-8)\n"),
-    Invalid("import theano.tensor as T\nnorms = T.sqrt(T.sum(g ** 2))\n",
-            "import theano.tensor as T\nnorms = T.sqrt(T.sum(g ** 2) + 1e-8)\n"),
-    Invalid("import torch\nmag = torch.sqrt(dx ** 2 + dy ** 2)\n", "import torch\nmag = torch.sqrt(dx ** 2 + dy ** 2 + 1e-8)\n"),
-]
+    INVALID = [
+        Invalid("import torch\nfrom torch import nn\nd = torch.sqrt(((a - b) ** 2).sum(dim=1))\n",
+                "import torch\nfrom torch import nn\nd = torch.sqrt(((a - b) ** 2).sum(dim=1) + 1e-8)\n"),
+        Invalid("import torch\nfrom torch import nn\nss = (x * x).sum(-1)\nn = ss.sqrt()\n",
+                "import torch\nfrom torch import nn\nss = (x * x).sum(-1)\nn = (ss + 1e-8).sqrt()\n"),
+        Invalid("import torch\nfrom torch import nn\nr = x.pow(2).sum(-1) ** 0.5\n",
+                "import torch\nfrom torch import nn\nr = (x.pow(2).sum(-1) + 1e-8) ** 0.5\n"),
+        Invalid("import torch\nfrom torch import nn\nr = torch.pow(torch.sum(torch.square(d), 1), 0.5)\n",
+                "import torch\nfrom torch import nn\nr = torch.pow(torch.sum(torch.square(d), 1) + 1e-8, 0.5)\n"),
+        Invalid("import torch\nfrom torch import nn\nstd = torch.sqrt(x.var(dim=0))\n",
+                "import torch\nfrom torch import nn\nstd = torch.sqrt(x.var(dim=0) + 1e-8)\n"),
+        Invalid("import torch\nfrom torch import nn\ninv = torch.rsqrt((h ** 2).mean(-1, keepdim=True))\n",
+                "import torch\nfrom torch import nn\ninv = torch.rsqrt((h ** 2).mean(-1, keepdim=True) + 1e-8)\n"),
+        Invalid("import torch\nfrom torch import nn\nn = torch.sqrt(torch.dot(v, v))\n",
+                "import torch\nfrom torch import nn\nn = torch.sqrt(torch.dot(v, v) + 1e-8)\n"),
+        # exp underflows: the exact rewrite
+        Invalid("import tensorflow as tf\nstd = tf.sqrt(tf.exp(log_sigma_sq))\n",
+                "import tensorflow as tf\nstd = tf.exp(0.5 * log_sigma_sq)\n"),
+        Invalid("import torch\nfrom torch import nn\nstd = logvar.exp().sqrt()\n",
+                "import torch\nfrom torch import nn\nstd = (0.5 * logvar).exp()\n"),
+        Invalid("import torch\nfrom torch import nn\nvar = torch.exp(a - b)\nstd = var ** 0.5\n",
+                "import torch\nfrom torch import nn\nvar = torch.exp(a - b)\nstd = torch.exp(0.5 * (a - b))\n"),
+        # TensorFlow, JAX, Keras, Theano
+        Invalid("import tensorflow as tf\nd = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=-1))\n",
+                "import tensorflow as tf\nd = tf.sqrt(tf.reduce_sum(tf.square(a - b), axis=-1) + 1e-8)\n"),
+        Invalid("import jax.numpy as jnp\nd = jnp.sqrt(jnp.sum((a[:, None] - b[None]) ** 2, axis=-1))\n",
+                "import jax.numpy as jnp\nd = jnp.sqrt(jnp.sum((a[:, None] - b[None]) ** 2, axis=-1) + 1e-8)\n"),
+        Invalid("from keras import ops\nn = ops.sqrt(ops.sum(ops.square(x), axis=-1))\n",
+                "from keras import ops\nn = ops.sqrt(ops.sum(ops.square(x), axis=-1) + 1e-8)\n"),
+        Invalid("import theano.tensor as T\nnorms = T.sqrt(T.sum(g ** 2))\n",
+                "import theano.tensor as T\nnorms = T.sqrt(T.sum(g ** 2) + 1e-8)\n"),
+        Invalid("import torch\nfrom torch import nn\nmag = torch.sqrt(dx ** 2 + dy ** 2)\n",
+                "import torch\nfrom torch import nn\nmag = torch.sqrt(dx ** 2 + dy ** 2 + 1e-8)\n"),
+    ]

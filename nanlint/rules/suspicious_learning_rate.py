@@ -61,6 +61,8 @@ from nanlint.catalog.roles import LR_SCHEDULE, OPTIMIZER
 from nanlint.finding import ERROR
 from nanlint.rules import Invalid, Rule
 
+# Where a program stores a learning rate it sets by hand: param_group["lr"], optimizer.lr.
+LR_KEYS = frozenset({"lr", "learning_rate"})
 # Names people give the learning rate in a hand-written update ``p - lr * g``.
 LR_NAME = re.compile(r"^_*(lr|learning_?rate|learn_?rate|step_?size|eta)$|^[a-z0-9_]*_(lr|learning_rate)$",
                      re.IGNORECASE)
@@ -245,6 +247,8 @@ class SuspiciousLearningRate(Rule):
         extra = op.api.extra
         name = self._display(op)
         if found.value <= 0:
+            if self._learning_rate_set_later():
+                return False  # a warm-up that starts at 0: the program writes the rate itself
             self._report_not_positive(node, name, found, source)
             return True
         limit = self._limit(extra["family"], extra["short"])
@@ -261,6 +265,21 @@ class SuspiciousLearningRate(Rule):
                               f"{format_number(limit)}, {what}, and likely to make the loss diverge to nan; "
                               f"use {typical}")
         return True
+
+    def _learning_rate_set_later(self) -> bool:
+        """``group["lr"] = rate`` or ``optimizer.lr = rate`` somewhere in the module (the
+        Annotated Transformer's NoamOpt builds Adam with ``lr=0`` and sets it every step)."""
+        for assign in self.ctx.index.of_type(cst.Assign):
+            for target in assign.targets:
+                node = target.target
+                if isinstance(node, cst.Attribute) and node.attr.value in LR_KEYS:
+                    return True
+                if isinstance(node, cst.Subscript) and len(node.slice) == 1:
+                    index = node.slice[0].slice
+                    if isinstance(index, cst.Index) and isinstance(index.value, cst.SimpleString) \
+                            and index.value.evaluated_value in LR_KEYS:
+                        return True
+        return False
 
     def _display(self, op: Op) -> str:
         """The optimizer as the user wrote it (``optim.Adam``, ``optax.adam``), or its name."""
@@ -312,6 +331,10 @@ class SuspiciousLearningRate(Rule):
         "a = sub.add_parser('a')\na.add_argument('--lr', type=float, default=1e-3)\n"
         "b = sub.add_parser('b')\nb.add_argument('--lr', type=float, default=0.5)\nargs = p.parse_args()\n"
         "opt = torch.optim.Adam(params, lr=args.lr)\n",
+        # a rate that starts at 0 and is set by hand every step (the Annotated Transformer's NoamOpt)
+        "import torch\nclass NoamOpt:\n    def __init__(self, optimizer):\n        self.optimizer = optimizer\n"
+        "    def step(self, rate):\n        for p in self.optimizer.param_groups:\n            p['lr'] = rate\n"
+        "opt = NoamOpt(torch.optim.Adam(model.parameters(), lr=0, betas=(0.9, 0.98), eps=1e-9))\n",
         # the top of the SGD range is still plausible
         "import torch\nopt = torch.optim.SGD(params, lr=1.0)\n",
     ]

@@ -90,7 +90,8 @@ class UncheckedNanInput(Rule):
         "import pandas as pd\nfrom sklearn.ensemble import RandomForestClassifier\ndf = pd.read_csv('d.csv')\n"
         "RandomForestClassifier().fit(df[['a', 'b']], df['y'])\n",
         # predict and evaluate are not training
-        "import pandas as pd\nimport keras\ndf = pd.read_csv('d.csv')\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
+        "import pandas as pd\nimport keras\ndf = pd.read_csv('d.csv')\n"
+        "model = keras.Sequential([keras.layers.Dense(1)])\n"
         "model.predict(df[['a', 'b']])\nmodel.evaluate(df[['a', 'b']], df['y'])\n",
         # np.load of saved arrays is not a source
         "import numpy as np\nimport keras\nx = np.load('x.npy')\nmodel = keras.Sequential([keras.layers.Dense(1)])\n"
@@ -116,7 +117,8 @@ class UncheckedNanInput(Rule):
     INVALID = [
         # seed 000: genfromtxt into DNNClassifier.fit
         Invalid(
-            "import numpy as np\nimport tensorflow as tf\ntrain = np.genfromtxt('t.csv', delimiter=',', skip_header=1)\n"
+            "import numpy as np\nimport tensorflow as tf\n"
+            "train = np.genfromtxt('t.csv', delimiter=',', skip_header=1)\n"
             "x_train = train[:, :4].astype(np.float32)\ny_train = train[:, 4].astype(np.int32)\n"
             "clf = tf.contrib.learn.DNNClassifier(hidden_units=[300, 300, 300], n_classes=11)\n"
             "clf.fit(x=x_train, y=y_train, steps=2000)\n"),
@@ -140,7 +142,8 @@ class UncheckedNanInput(Rule):
         # a functional model; the data through train_test_split
         Invalid(
             "import pandas as pd\nimport keras\nfrom sklearn.model_selection import train_test_split\n"
-            "df = pd.read_excel('d.xlsx')\nX_train, X_test, y_train, y_test = train_test_split(df[['a']].values, df['y'])\n"
+            "df = pd.read_excel('d.xlsx')\n"
+            "X_train, X_test, y_train, y_test = train_test_split(df[['a']].values, df['y'])\n"
             "inputs = keras.Input(shape=(1,))\noutputs = keras.layers.Dense(1)(inputs)\n"
             "model = keras.Model(inputs, outputs)\nmodel.fit(X_train, y_train)\n"),
         # through a helper function

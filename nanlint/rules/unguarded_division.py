@@ -13,9 +13,13 @@ Not reported: non-zero literals and constants, `len(...)`, shapes and sizes,
 `temperature`), learned scales (a model's `sigma` output), guarded divisors (`+ eps`,
 `clamp(min=...)`, `clamp_min`, `max(b, 1)`, `tf.maximum(b, eps)`, a double `where`,
 `a / s if s > 0 else 0`, or any comparison of the divisor in the same function, such
-as `if n == 0: return`), `tf.math.divide_no_nan`, `F.normalize`, a sum of `exp(...)`
-or of softmax probabilities (always > 0; the unstable form is NAN105), and plain
-Python arithmetic (`correct / total`). When the divisor is the square root of a sum
+as `if n == 0: return`), `tf.math.divide_no_nan`, `F.normalize`, a sum (or norm) of
+values that are > 0 by construction (`exp(...)`, softmax or sigmoid probabilities, also
+top-k'ed or gathered, or values shifted by an epsilon; the unstable form of the first is
+NAN105), a statistic of constants only (ranges, windows, random draws: the same on
+every run), a zero tensor bound to a name in a framework whose tensors change in place
+(`w = torch.zeros(n)`, then `w[i] += ...`), and plain Python arithmetic
+(`correct / total`). When the divisor is the square root of a sum
 of squares or of a variance in differentiable code, NAN202 reports the root instead:
 its fix guards both the value and the gradient.
 
@@ -81,7 +85,7 @@ from nanlint.rules import Invalid, Rule
 
 # Why each kind of divisor can be 0, for the message.
 WHEN_ZERO = {
-    "sum": "that can be 0 (an all-zero mask)",
+    "sum": "that can be 0 (an all-zero mask or weights)",
     "count": "that is 0 when nothing is counted",
     "norm": "that is 0 for a zero vector",
     "std": "that is 0 when all values are equal",
@@ -175,7 +179,7 @@ class UnguardedDivision(Rule):
         if risk.op is not None:
             candidates.add(bare_code(ctx, risk.op.call))
             inside = (node, risk.op.call)
-        return found.compared(node, candidates, inside)
+        return found.compared(node, candidates, inside) or found.masked_by_where(node, candidates)
 
     # -- fixes ------------------------------------------------------------------------------
     def _spelling(self, target: str) -> str:
@@ -236,6 +240,102 @@ class UnguardedDivision(Rule):
         new = call(func, arg(bare(numerator)), arg(op.axis, keyword))
         return new, [needed] if needed else [], ctx.code_for(func)
 
+    VALID = [
+        # non-zero literals and constants, sizes, lengths, hyper-parameters
+        "import torch\ny = x / 2.0\nz = x / torch.tensor([1.0, 2.0])\n",
+        "import torch\ny = x.sum() / len(x)\nz = x.sum() / x.shape[0]\nw = x.sum() / x.size(0) + x.sum() / x.numel()\n",
+        "import math\nimport torch\nscores = q @ k.transpose(-2, -1) / math.sqrt(d_k)\n",
+        "import torch\ndef loss(logits, temperature, batch_size, n):\n"
+        "    return logits.sum() / temperature + logits.sum() / batch_size + logits.sum() / n\n",
+        # guarded divisors
+        "import torch\nm = (l * mask).sum() / (mask.sum() + 1e-8)\n",
+        "import torch\nm = (l * mask).sum() / mask.sum().clamp(min=1)\nn = l.sum() / mask.sum().clamp_min(1.0)\n",
+        "import torch\nm = (l * mask).sum() / max(mask.sum(), 1)\n",
+        "import tensorflow as tf\nm = tf.reduce_sum(l) / tf.maximum(tf.reduce_sum(mask), 1e-6)\n",
+        "import tensorflow as tf\nm = tf.math.divide_no_nan(tf.reduce_sum(l * mask), tf.reduce_sum(mask))\n",
+        "import torch\nimport torch.nn.functional as F\nz = F.normalize(emb, dim=1)\n",
+        "import torch\ns = mask.sum()\nm = l.sum() / s if s > 0 else l.sum() * 0\n",
+        "import torch\ndef f(l, mask):\n    n = mask.sum()\n    if n == 0:\n        return l.sum() * 0\n"
+        "    return l.sum() / n\n",
+        "import torch\ns = mask.sum()\ns = s.clamp(min=1)\nm = l.sum() / s\n",
+        "import numpy as np\nr = np.divide(a, b.sum(), where=b.sum() != 0)\n",
+        "import torch\nd = x / torch.where(s == 0, torch.ones_like(s), s)\n",
+        # plain Python arithmetic in a framework file
+        "import torch\ncorrect, total = 0, 0\nacc = correct / total\nratio = 1 / 0\n",
+        "import torch\nacc = correct / sum(counts)\n",
+        # a sum of exp or of probabilities is > 0 (NAN105 has the unstable form)
+        "import torch\np = torch.exp(x - x.max()) / torch.exp(x - x.max()).sum()\n",
+        "import torch\nw, idx = torch.topk(torch.softmax(logits, -1), 2)\nw = w / w.sum(-1, keepdim=True)\n",
+        # computed from constants only: the same value on every run
+        "import torch\npe = torch.arange(16.0) * 0.5\npe = pe - pe.mean()\npe = pe / (pe.std() * 10)\n",
+        # MoE routing: top-k sigmoid probabilities, gathered, sum to more than 0
+        "import torch\nw = torch.sigmoid(logits)\n_, idx = torch.topk(w, 2)\ntop = w.gather(1, idx)\n"
+        "top = top / top.sum(-1, keepdim=True)\n",
+        # a zero tensor filled in place before the division
+        "import torch\nacc = torch.zeros(4)\nfor f in frames:\n    acc[:2] += f\ny = out / acc\n",
+        # a learned scale is not a statistic
+        "import torch\ndef nll(y, mu, sigma):\n    return ((y - mu) / sigma) ** 2\n",
+        # no framework import: nothing is a tensor
+        "y = x / x.sum()\n",
+        # the root of a sum of squares in torch is NAN202's business
+        "import torch\nfrom torch import nn\ny = x / torch.sqrt((x ** 2).sum())\n",
+        # a double where: the divisor is sanitised first
+        "import jax.numpy as jnp\nr = jnp.where(s > 0, a / jnp.where(s > 0, s, 1.0), 0.0)\n",
+        # a where that picks another value where the divisor is 0 (its gradient: NAN204)
+        "from keras import ops\nn = ops.sqrt(ops.sum(ops.square(u)))\nr = ops.where(ops.greater(n, 0), w / n, 1.0)\n",
+    ]
+
+    INVALID = [
+        # seed 002: TensorFlow divides by a constant tensor of zeros without raising
+        Invalid("import tensorflow as tf\na = tf.constant([2., 0., -2.])\nb = tf.constant([0., 0., 0.])\n"
+                "c = tf.constant([1., 1., 1.])\nprint((a / b) + c)\n",
+                "import tensorflow as tf\na = tf.constant([2., 0., -2.])\nb = tf.constant([0., 0., 0.])\n"
+                "c = tf.constant([1., 1., 1.])\nprint((tf.math.divide_no_nan(a, b)) + c)\n"),
+        Invalid("import tensorflow as tf\ndef masked_mse(y, p, mask):\n"
+                "    return tf.reduce_sum(tf.square(y - p) * mask) / tf.reduce_sum(mask)\n",
+                "import tensorflow as tf\ndef masked_mse(y, p, mask):\n"
+                "    return tf.math.divide_no_nan(tf.reduce_sum(tf.square(y - p) * mask), tf.reduce_sum(mask))\n"),
+        Invalid("import tensorflow as tf\nr = tf.divide(x, tf.math.count_nonzero(labels))\n",
+                "import tensorflow as tf\nr = tf.math.divide_no_nan(x, tf.math.count_nonzero(labels))\n"),
+        # torch: masked mean, norm, standardisation, through names, /= and torch.div
+        Invalid("import torch\nm = (values * mask).sum() / mask.sum()\n",
+                "import torch\nm = (values * mask).sum() / (mask.sum() + 1e-8)\n"),
+        Invalid("import torch\nimport torch.nn.functional as F\nz = emb / emb.norm(dim=1, keepdim=True)\n",
+                "import torch\nimport torch.nn.functional as F\nz = F.normalize(emb, dim=1)\n"),
+        Invalid("import torch\nz = emb / torch.norm(emb, p=2, dim=-1, keepdim=True)\n",
+                "import torch\nz = torch.nn.functional.normalize(emb, dim=-1)\n"),
+        Invalid("import torch\nz = emb / emb.norm(dim=1)[:, None]\n",
+                "import torch\nz = emb / (emb.norm(dim=1)[:, None] + 1e-8)\n"),
+        Invalid("import torch\nadv = (adv - adv.mean()) / adv.std()\n",
+                "import torch\nadv = (adv - adv.mean()) / (adv.std() + 1e-8)\n"),
+        Invalid("import torch\nn = mask.sum(dim=1).float()\npooled = h.sum(dim=1) / n.unsqueeze(-1)\n",
+                "import torch\nn = mask.sum(dim=1).float()\npooled = h.sum(dim=1) / (n.unsqueeze(-1) + 1e-8)\n"),
+        Invalid("import torch\nw = weights.clone()\nw /= w.sum(-1, keepdim=True)\n",
+                "import torch\nw = weights.clone()\nw /= w.sum(-1, keepdim=True) + 1e-8\n"),
+        Invalid("import torch\nr = torch.div(x, torch.count_nonzero(mask))\n",
+                "import torch\nr = torch.div(x, torch.count_nonzero(mask) + 1e-8)\n"),
+        Invalid("import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1))\n",
+                "import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1) + 1e-8)\n"),
+        Invalid("import torch\ny = x / torch.zeros(3)\n", None),
+        # NumPy and JAX
+        Invalid("import numpy as np\nX = (X - X.mean(axis=0)) / X.std(axis=0)\n",
+                "import numpy as np\nX = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-8)\n"),
+        Invalid("import numpy as np\nu = v / np.linalg.norm(v)\n", "import numpy as np\n"
+                "u = v / (np.linalg.norm(v) + 1e-8)\n"),
+        Invalid("import numpy as np\nfreq = np.divide(counts, np.bincount(y))\n",
+                "import numpy as np\nfreq = np.divide(counts, np.bincount(y) + 1e-8)\n"),
+        Invalid("import numpy as np\nr = x / np.array([1.0, 0.0])\n", None),
+        Invalid("import jax.numpy as jnp\nz = (x - jnp.mean(x)) / jnp.std(x)\n",
+                "import jax.numpy as jnp\nz = (x - jnp.mean(x)) / (jnp.std(x) + 1e-8)\n"),
+        # Keras backend and Theano
+        Invalid("from keras import backend as K\nr = K.sum(y_true * y_pred) / K.sum(y_true)\n",
+                "from keras import backend as K\nr = K.sum(y_true * y_pred) / (K.sum(y_true) + 1e-8)\n"),
+        Invalid("import theano.tensor as T\nr = T.sum(x * m) / T.sum(m)\n",
+                "import theano.tensor as T\nr = T.sum(x * m) / (T.sum(m) + 1e-8)\n"),
+        # a literal 0 divisor in a framework computation
+        Invalid("import torch\ny = torch.ones(3) / 0\n", None),
+    ]
+
 
 def _pure(expr: cst.BaseExpression) -> bool:
     while isinstance(expr, (cst.Attribute, cst.Subscript)):
@@ -251,89 +351,3 @@ def _int_literal(expr: cst.BaseExpression) -> bool:
     if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus):
         expr = expr.expression
     return isinstance(expr, cst.Integer)
-
-
-UnguardedDivision.VALID = [
-    # non-zero literals and constants, sizes, lengths, hyper-parameters
-    "import torch\ny = x / 2.0\nz = x / torch.tensor([1.0, 2.0])\n",
-    "import torch\ny = x.sum() / len(x)\nz = x.sum() / x.shape[0]\nw = x.sum() / x.size(0) + x.sum() / x.numel()\n",
-    "import math\nimport torch\nscores = q @ k.transpose(-2, -1) / math.sqrt(d_k)\n",
-    "import torch\ndef loss(logits, temperature, batch_size, n):\n"
-    "    return logits.sum() / temperature + logits.sum() / batch_size + logits.sum() / n\n",
-    # guarded divisors
-    "import torch\nm = (l * mask).sum() / (mask.sum() + 1e-8)\n",
-    "import torch\nm = (l * mask).sum() / mask.sum().clamp(min=1)\nn = l.sum() / mask.sum().clamp_min(1.0)\n",
-    "import torch\nm = (l * mask).sum() / max(mask.sum(), 1)\n",
-    "import tensorflow as tf\nm = tf.reduce_sum(l) / tf.maximum(tf.reduce_sum(mask), 1e-6)\n",
-    "import tensorflow as tf\nm = tf.math.divide_no_nan(tf.reduce_sum(l * mask), tf.reduce_sum(mask))\n",
-    "import torch\nimport torch.nn.functional as F\nz = F.normalize(emb, dim=1)\n",
-    "import torch\ns = mask.sum()\nm = l.sum() / s if s > 0 else l.sum() * 0\n",
-    "import torch\ndef f(l, mask):\n    n = mask.sum()\n    if n == 0:\n        return l.sum() * 0\n    return l.sum() / n\n",
-    "import torch\ns = mask.sum()\ns = s.clamp(min=1)\nm = l.sum() / s\n",
-    "import numpy as np\nr = np.divide(a, b.sum(), where=b.sum() != 0)\n",
-    "import torch\nd = x / torch.where(s == 0, torch.ones_like(s), s)\n",
-    # plain Python arithmetic in a framework file
-    "import torch\ncorrect, total = 0, 0\nacc = correct / total\nratio = 1 / 0\n",
-    "import torch\nacc = correct / sum(counts)\n",
-    # a sum of exp or of probabilities is > 0 (NAN105 has the unstable form)
-    "import torch\np = torch.exp(x - x.max()) / torch.exp(x - x.max()).sum()\n",
-    "import torch\nw, idx = torch.topk(torch.softmax(logits, -1), 2)\nw = w / w.sum(-1, keepdim=True)\n",
-    # a learned scale is not a statistic
-    "import torch\ndef nll(y, mu, sigma):\n    return ((y - mu) / sigma) ** 2\n",
-    # no framework import: nothing is a tensor
-    "y = x / x.sum()\n",
-    # the root of a sum of squares in torch is NAN202's business
-    "import torch\ny = x / torch.sqrt((x ** 2).sum())\n",
-    # a double where: the divisor is sanitised first
-    "import jax.numpy as jnp\nr = jnp.where(s > 0, a / jnp.where(s > 0, s, 1.0), 0.0)\n",
-]
-
-UnguardedDivision.INVALID = [
-    # seed 002: TensorFlow divides by a constant tensor of zeros without raising
-    Invalid("import tensorflow as tf\na = tf.constant([2., 0., -2.])\nb = tf.constant([0., 0., 0.])\n"
-            "c = tf.constant([1., 1., 1.])\nprint((a / b) + c)\n",
-            "import tensorflow as tf\na = tf.constant([2., 0., -2.])\nb = tf.constant([0., 0., 0.])\n"
-            "c = tf.constant([1., 1., 1.])\nprint((tf.math.divide_no_nan(a, b)) + c)\n"),
-    Invalid("import tensorflow as tf\ndef masked_mse(y, p, mask):\n"
-            "    return tf.reduce_sum(tf.square(y - p) * mask) / tf.reduce_sum(mask)\n",
-            "import tensorflow as tf\ndef masked_mse(y, p, mask):\n"
-            "    return tf.math.divide_no_nan(tf.reduce_sum(tf.square(y - p) * mask), tf.reduce_sum(mask))\n"),
-    Invalid("import tensorflow as tf\nr = tf.divide(x, tf.math.count_nonzero(labels))\n",
-            "import tensorflow as tf\nr = tf.math.divide_no_nan(x, tf.math.count_nonzero(labels))\n"),
-    # torch: masked mean, norm, standardisation, through names, /= and torch.div
-    Invalid("import torch\nm = (values * mask).sum() / mask.sum()\n",
-            "import torch\nm = (values * mask).sum() / (mask.sum() + 1e-8)\n"),
-    Invalid("import torch\nimport torch.nn.functional as F\nz = emb / emb.norm(dim=1, keepdim=True)\n",
-            "import torch\nimport torch.nn.functional as F\nz = F.normalize(emb, dim=1)\n"),
-    Invalid("import torch\nz = emb / torch.norm(emb, p=2, dim=-1, keepdim=True)\n",
-            "import torch\nz = torch.nn.functional.normalize(emb, dim=-1)\n"),
-    Invalid("import torch\nz = emb / emb.norm(dim=1)[:, None]\n",
-            "import torch\nz = emb / (emb.norm(dim=1)[:, None] + 1e-8)\n"),
-    Invalid("import torch\nadv = (adv - adv.mean()) / adv.std()\n",
-            "import torch\nadv = (adv - adv.mean()) / (adv.std() + 1e-8)\n"),
-    Invalid("import torch\nn = mask.sum(dim=1).float()\npooled = h.sum(dim=1) / n.unsqueeze(-1)\n",
-            "import torch\nn = mask.sum(dim=1).float()\npooled = h.sum(dim=1) / (n.unsqueeze(-1) + 1e-8)\n"),
-    Invalid("import torch\nw = weights.clone()\nw /= w.sum(-1, keepdim=True)\n",
-            "import torch\nw = weights.clone()\nw /= w.sum(-1, keepdim=True) + 1e-8\n"),
-    Invalid("import torch\nr = torch.div(x, torch.count_nonzero(mask))\n",
-            "import torch\nr = torch.div(x, torch.count_nonzero(mask) + 1e-8)\n"),
-    Invalid("import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1))\n",
-            "import torch\ncos = (a * b).sum(-1) / (a.norm(dim=-1) * b.norm(dim=-1) + 1e-8)\n"),
-    Invalid("import torch\ny = x / torch.zeros(3)\n", None),
-    # NumPy and JAX
-    Invalid("import numpy as np\nX = (X - X.mean(axis=0)) / X.std(axis=0)\n",
-            "import numpy as np\nX = (X - X.mean(axis=0)) / (X.std(axis=0) + 1e-8)\n"),
-    Invalid("import numpy as np\nu = v / np.linalg.norm(v)\n", "import numpy as np\nu = v / (np.linalg.norm(v) + 1e-8)\n"),
-    Invalid("import numpy as np\nfreq = np.divide(counts, np.bincount(y))\n",
-            "import numpy as np\nfreq = np.divide(counts, np.bincount(y) + 1e-8)\n"),
-    Invalid("import numpy as np\nr = x / np.array([1.0, 0.0])\n", None),
-    Invalid("import jax.numpy as jnp\nz = (x - jnp.mean(x)) / jnp.std(x)\n",
-            "import jax.numpy as jnp\nz = (x - jnp.mean(x)) / (jnp.std(x) + 1e-8)\n"),
-    # Keras backend and Theano
-    Invalid("from keras import backend as K\nr = K.sum(y_true * y_pred) / K.sum(y_true)\n",
-            "from keras import backend as K\nr = K.sum(y_true * y_pred) / (K.sum(y_true) + 1e-8)\n"),
-    Invalid("import theano.tensor as T\nr = T.sum(x * m) / T.sum(m)\n",
-            "import theano.tensor as T\nr = T.sum(x * m) / (T.sum(m) + 1e-8)\n"),
-    # a literal 0 divisor in a framework computation
-    Invalid("import torch\ny = torch.ones(3) / 0\n", None),
-]

@@ -131,6 +131,7 @@ class UnguardedLog(Rule):
         "import torch\ny = torch.log(1 + x ** 2)\n",
         # not a framework log
         "import logging\nlogger = logging.getLogger()\nlogger.log(logging.INFO, 'p=%s', p)\n",
+        "import logging\nimport torch\nlogging.log(logging.INFO, 'loss %f', torch.relu(x).sum())\n",
         "import torch\nclass Run:\n    def step(self, p):\n        self.log(torch.relu(p))\n",
         # the origin is unknown: a parameter nothing in the module feeds
         "import torch\ndef nll(p):\n    return -torch.log(p).mean()\n",

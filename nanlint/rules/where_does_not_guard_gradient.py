@@ -5,7 +5,9 @@ branches: a `log`, a division, a square root or a fractional power of exactly th
 value the mask tests (`where(x > 0, log(x), 0)`, `where(b != 0, a / b, 0)`,
 `where(q > 0, log(p / q), 0)`). One finding per `where`, at the `where` call. Only in
 differentiable frameworks and where gradients are recorded: NumPy's `np.where` has no
-gradient and is not reported.
+gradient and is not reported, and neither is a `where` under `torch.no_grad()`, over
+counts or comparisons (`where(area > 0, hits / area, 1.0)` with `area` a sum of a mask),
+or in a PyTorch file that shows no training (see NAN202).
 
 ## Why is this bad?
 `where` evaluates both branches for every element and then picks. Where the mask is
@@ -34,6 +36,8 @@ gradients become correct instead of nan.
 """
 
 from __future__ import annotations
+
+from itertools import pairwise
 
 import libcst as cst
 
@@ -143,7 +147,8 @@ class WhereDoesNotGuardGradient(Rule):
         node, operand, branch = matched[0]
         where = ctx.code_for(op.call.func)
         excluded = "False" if branch == 0 else "True"
-        problem = (f"`{where}` computes `{short(ctx, node, 40)}` also where `{short(ctx, condition, 30)}` is {excluded}, "
+        mask = short(ctx, condition, 30)
+        problem = (f"`{where}` computes `{short(ctx, node, 40)}` also where `{mask}` is {excluded}, "
                    f"so its gradient there is 0 * inf = nan")
         covers = tuple(n for n, _ in nodes)
         if not replacements:
@@ -168,7 +173,7 @@ class WhereDoesNotGuardGradient(Rule):
             return set()
         operands = [target.left, *(t.comparator for t in target.comparisons)]
         subjects: set[str] = set()
-        for left, right in zip(operands, operands[1:]):
+        for left, right in pairwise(operands):
             for tested, other in ((left, right), (right, left)):
                 if self._constant(other) and not self._constant(tested):
                     subjects.add(bare_code(ctx, tested))
@@ -190,57 +195,67 @@ class WhereDoesNotGuardGradient(Rule):
         func, needed = spelled
         return call(func, arg(bare(operand))), needed
 
+    VALID = [
+        # the double where
+        "import torch\nfrom torch import nn\n"
+        "y = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)), torch.zeros_like(x))\n",
+        "import jax.numpy as jnp\ny = jnp.where(v > 0, jnp.log(jnp.where(v > 0, v, 1.0)), 0.0)\n",
+        "import tensorflow as tf\n"
+        "y = tf.where(b != 0, a / tf.where(b != 0, b, tf.ones_like(b)), tf.zeros_like(a))\n",
+        # guarded operands
+        "import torch\nfrom torch import nn\ny = torch.where(x > 0, torch.log(x + 1e-8), 0.0)\n",
+        "import torch\nfrom torch import nn\ny = torch.where(x > 0, torch.sqrt(x.clamp(min=1e-12)), 0.0)\n",
+        # NumPy has no gradient
+        "import numpy as np\ny = np.where(x > 0, np.log(x), 0.0)\n",
+        # no gradient recorded
+        "import torch\nfrom torch import nn\nwith torch.no_grad():\n    y = torch.where(x > 0, torch.log(x), 0.0)\n",
+        # the mask tests something else than the unsafe operand
+        "import torch\nfrom torch import nn\ny = torch.where(mask, scores / temperature, -1e9)\n",
+        "import torch\nfrom torch import nn\ny = torch.where(attention_mask > 0, torch.log(p), 0.0)\n",
+        "import torch\nfrom torch import nn\ny = torch.where(x > 0, torch.exp(x), 0.0)\n",
+        # safe divisors and exponents
+        "import torch\nfrom torch import nn\ny = torch.where(x > 0, x / 2.0, x ** 2)\n",
+        # a where with one argument returns indices
+        "import torch\nfrom torch import nn\nidx = torch.where(x > 0)\n",
+        # counts have no gradient; a file that trains nothing records none
+        "import torch\nfrom torch import nn\narea = (m > 0).sum(-1).float()\nhit = (m > 1).sum(-1).float()\n"
+        "s = torch.where(area > 0, hit / area, 1.0)\n",
+        "import torch\ny = torch.where(x > 0, torch.log(x), 0.0)\n",
+        # the unsafe op is in the condition, not a branch
+        "import torch\nfrom torch import nn\ny = torch.where(torch.log(x) > 0, x, 0.0)\n",
+    ]
 
-WhereDoesNotGuardGradient.VALID = [
-    # the double where
-    "import torch\ny = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)), torch.zeros_like(x))\n",
-    "import jax.numpy as jnp\ny = jnp.where(v > 0, jnp.log(jnp.where(v > 0, v, 1.0)), 0.0)\n",
-    "import tensorflow as tf\n"
-    "y = tf.where(b != 0, a / tf.where(b != 0, b, tf.ones_like(b)), tf.zeros_like(a))\n",
-    # guarded operands
-    "import torch\ny = torch.where(x > 0, torch.log(x + 1e-8), 0.0)\n",
-    "import torch\ny = torch.where(x > 0, torch.sqrt(x.clamp(min=1e-12)), 0.0)\n",
-    # NumPy has no gradient
-    "import numpy as np\ny = np.where(x > 0, np.log(x), 0.0)\n",
-    # no gradient recorded
-    "import torch\nwith torch.no_grad():\n    y = torch.where(x > 0, torch.log(x), 0.0)\n",
-    # the mask tests something else than the unsafe operand
-    "import torch\ny = torch.where(mask, scores / temperature, -1e9)\n",
-    "import torch\ny = torch.where(attention_mask > 0, torch.log(p), 0.0)\n",
-    "import torch\ny = torch.where(x > 0, torch.exp(x), 0.0)\n",
-    # safe divisors and exponents
-    "import torch\ny = torch.where(x > 0, x / 2.0, x ** 2)\n",
-    # a where with one argument returns indices
-    "import torch\nidx = torch.where(x > 0)\n",
-    # the unsafe op is in the condition, not a branch
-    "import torch\ny = torch.where(torch.log(x) > 0, x, 0.0)\n",
-]
-
-WhereDoesNotGuardGradient.INVALID = [
-    Invalid("import torch\ny = torch.where(x > 0, torch.log(x), torch.zeros_like(x))\n",
-            "import torch\ny = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)), torch.zeros_like(x))\n"),
-    Invalid("import torch\ny = torch.where(q > 0, torch.log(p / q), torch.zeros_like(p))\n",
-            "import torch\ny = torch.where(q > 0, torch.log(p / torch.where(q > 0, q, 1.0)), torch.zeros_like(p))\n"),
-    Invalid("import torch\nr = torch.where(b == 0, torch.zeros_like(a), a / b)\n",
-            "import torch\nr = torch.where(b == 0, torch.zeros_like(a), a / torch.where(b == 0, 1.0, b))\n"),
-    Invalid("import torch\nmask = d > 1e-12\nn = torch.where(mask, d.sqrt(), 0.0)\n",
-            "import torch\nmask = d > 1e-12\nn = torch.where(mask, torch.where(mask, d, 1.0).sqrt(), 0.0)\n"),
-    Invalid("import torch\nr = torch.where(b.abs() > eps, a / b, a)\n",
-            "import torch\nr = torch.where(b.abs() > eps, a / torch.where(b.abs() > eps, b, 1.0), a)\n"),
-    Invalid("import jax.numpy as jnp\ny = jnp.where(v > 0, jnp.log(v), 0.0)\n",
-            "import jax.numpy as jnp\ny = jnp.where(v > 0, jnp.log(jnp.where(v > 0, v, 1.0)), 0.0)\n"),
-    Invalid("import jax.numpy as jnp\ny = jnp.where(s > 0, s ** 0.5, 0.0)\n",
-            "import jax.numpy as jnp\ny = jnp.where(s > 0, jnp.where(s > 0, s, 1.0) ** 0.5, 0.0)\n"),
-    Invalid("import tensorflow as tf\ny = tf.where(x > 0, tf.math.log(x), tf.zeros_like(x))\n",
-            "import tensorflow as tf\n"
-            "y = tf.where(x > 0, tf.math.log(tf.where(x > 0, x, tf.ones_like(x))), tf.zeros_like(x))\n"),
-    Invalid("import tensorflow as tf\nr = tf.where(b != 0.0, a / b, a)\n",
-            "import tensorflow as tf\nr = tf.where(b != 0.0, a / tf.where(b != 0.0, b, tf.ones_like(b)), a)\n"),
-    Invalid("from keras import ops\ny = ops.where(x > 0, ops.log(x), 0.0)\n",
-            "from keras import ops\ny = ops.where(x > 0, ops.log(ops.where(x > 0, x, 1.0)), 0.0)\n"),
-    Invalid("import theano.tensor as T\ny = T.switch(x > 0, T.log(x), 0)\n",
-            "import theano.tensor as T\ny = T.switch(x > 0, T.log(T.switch(x > 0, x, 1.0)), 0)\n"),
-    # several unsafe ops in one where: one finding
-    Invalid("import torch\ny = torch.where(x > 0, torch.log(x) / x, 0.0)\n",
-            "import torch\ny = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)) / torch.where(x > 0, x, 1.0), 0.0)\n"),
-]
+    INVALID = [
+        Invalid("import torch\nfrom torch import nn\ny = torch.where(x > 0, torch.log(x), torch.zeros_like(x))\n",
+                "import torch\nfrom torch import nn\n"
+                "y = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)), torch.zeros_like(x))\n"),
+        Invalid("import torch\nfrom torch import nn\ny = torch.where(q > 0, torch.log(p / q), torch.zeros_like(p))\n",
+                "import torch\nfrom torch import nn\n"
+                "y = torch.where(q > 0, torch.log(p / torch.where(q > 0, q, 1.0)), torch.zeros_like(p))\n"),
+        Invalid("import torch\nfrom torch import nn\nr = torch.where(b == 0, torch.zeros_like(a), a / b)\n",
+                "import torch\nfrom torch import nn\n"
+                "r = torch.where(b == 0, torch.zeros_like(a), a / torch.where(b == 0, 1.0, b))\n"),
+        Invalid("import torch\nfrom torch import nn\nmask = d > 1e-12\nn = torch.where(mask, d.sqrt(), 0.0)\n",
+                "import torch\nfrom torch import nn\nmask = d > 1e-12\n"
+                "n = torch.where(mask, torch.where(mask, d, 1.0).sqrt(), 0.0)\n"),
+        Invalid("import torch\nfrom torch import nn\nr = torch.where(b.abs() > eps, a / b, a)\n",
+                "import torch\nfrom torch import nn\n"
+                "r = torch.where(b.abs() > eps, a / torch.where(b.abs() > eps, b, 1.0), a)\n"),
+        Invalid("import jax.numpy as jnp\ny = jnp.where(v > 0, jnp.log(v), 0.0)\n",
+                "import jax.numpy as jnp\ny = jnp.where(v > 0, jnp.log(jnp.where(v > 0, v, 1.0)), 0.0)\n"),
+        Invalid("import jax.numpy as jnp\ny = jnp.where(s > 0, s ** 0.5, 0.0)\n",
+                "import jax.numpy as jnp\ny = jnp.where(s > 0, jnp.where(s > 0, s, 1.0) ** 0.5, 0.0)\n"),
+        Invalid("import tensorflow as tf\ny = tf.where(x > 0, tf.math.log(x), tf.zeros_like(x))\n",
+                "import tensorflow as tf\n"
+                "y = tf.where(x > 0, tf.math.log(tf.where(x > 0, x, tf.ones_like(x))), tf.zeros_like(x))\n"),
+        Invalid("import tensorflow as tf\nr = tf.where(b != 0.0, a / b, a)\n",
+                "import tensorflow as tf\nr = tf.where(b != 0.0, a / tf.where(b != 0.0, b, tf.ones_like(b)), a)\n"),
+        Invalid("from keras import ops\ny = ops.where(x > 0, ops.log(x), 0.0)\n",
+                "from keras import ops\ny = ops.where(x > 0, ops.log(ops.where(x > 0, x, 1.0)), 0.0)\n"),
+        Invalid("import theano.tensor as T\ny = T.switch(x > 0, T.log(x), 0)\n",
+                "import theano.tensor as T\ny = T.switch(x > 0, T.log(T.switch(x > 0, x, 1.0)), 0)\n"),
+        # several unsafe ops in one where: one finding
+        Invalid("import torch\nfrom torch import nn\ny = torch.where(x > 0, torch.log(x) / x, 0.0)\n",
+                "import torch\nfrom torch import nn\n"
+                "y = torch.where(x > 0, torch.log(torch.where(x > 0, x, 1.0)) / torch.where(x > 0, x, 1.0), 0.0)\n"),
+    ]

@@ -1,0 +1,79 @@
+"""Checking many files at once: a pool of processes, results in input order.
+
+Workers get a path and its configuration and send back only the ``FileResult``
+(findings and errors), never a tree, so memory is one parsed file per worker.
+Small runs (one file, or little source in all, as in pre-commit's calls) are checked
+in this process: starting workers would cost more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from nanlint.config import Config
+from nanlint.finding import FileResult
+
+# Below this much source in all, a run is checked in this process. About a second
+# of checking on a slow machine; workers start in a few tens of milliseconds.
+SERIAL_BYTES = 150_000
+
+Check = Callable[[str, Config], FileResult]
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    if hasattr(os, "process_cpu_count"):  # Python 3.13
+        return os.process_cpu_count() or 1
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0  # the check reports it
+
+
+def _ignore_interrupt() -> None:
+    """Ctrl-C is for the main process, which stops the pool: workers must not each
+    print a traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _context():
+    # Forking starts a worker with nanlint already imported; elsewhere (macOS, Windows)
+    # fork is unsafe or missing and the platform's default is used.
+    return multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
+
+
+def check_files(check: Check, paths: Sequence[str], configs: Sequence[Config], jobs: int | None = 1
+                ) -> list[FileResult]:
+    """``check(path, config)`` for each pair, with up to ``jobs`` processes (None: one
+    per core); the results in the order of ``paths``, however the work was scheduled."""
+    sizes = [_size(path) for path in paths]
+    workers = min(jobs or default_jobs(), len(paths))
+    if workers <= 1 or sum(sizes) < SERIAL_BYTES:
+        return list(map(check, paths, configs))
+    # Largest first, so that no big file starts last and keeps the others waiting.
+    order = sorted(range(len(paths)), key=lambda i: -sizes[i])
+    chunk = max(1, min(16, len(paths) // (workers * 64)))
+    results: list[FileResult | None] = [None] * len(paths)
+    executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_ignore_interrupt)
+    try:
+        done = executor.map(check, [paths[i] for i in order], [configs[i] for i in order], chunksize=chunk)
+        for i, result in zip(order, done, strict=True):
+            results[i] = result
+    except BrokenProcessPool as exc:
+        raise RuntimeError("a worker process died (out of memory?); `--jobs 1` checks the files one by one "
+                           "in this process") from exc
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    return results
