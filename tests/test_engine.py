@@ -60,8 +60,14 @@ def test_selection_by_prefix_and_specificity():
 
 
 def test_unparsable_source_is_a_finding_not_a_crash():
-    (finding,) = lint_source("def broken(:\n    pass\n", "bad.py")
-    assert finding.code == "NAN001" and finding.line == 1 and "cannot parse" in finding.message
+    (finding,) = lint_source("import torch\ndef broken(:\n    pass\n", "bad.py")
+    assert finding.code == "NAN001" and finding.line == 2 and "cannot parse" in finding.message
+
+
+def test_files_without_a_framework_import_are_not_parsed_unless_the_prefilter_is_off():
+    broken = "def broken(:\n    pass\n"
+    assert lint_source(broken, "plain.py") == []
+    assert codes(broken, Config(prefilter=False)) == ["NAN001"]
 
 
 def test_undecodable_bytes_are_a_finding():

@@ -88,6 +88,7 @@ PROVED = [
     ("class Config:\n    LR = 0.05\nprobe = Config.LR", 0.05),
     ("class T:\n    def __init__(self):\n        self.lr = 0.02\n    def f(self):\n        probe = self.lr\n", 0.02),
     ("def default_lr():\n    return 2 * 0.25\nlr = default_lr()\nprobe = lr", 0.5),
+    ("LR = 3\nprobe = float(LR) / 10", 0.3),
 ]
 
 
@@ -104,6 +105,9 @@ UNKNOWN = [
     "lr = 0.1\nif fine_tune:\n    lr = 0.5\nprobe = lr",  # two values
     "lr = 0.5\nfor stage in stages:\n    probe = lr\n    lr = lr / 10",  # rebound later in the loop
     "lr = float(os.environ.get('LR', '0.1'))\nprobe = lr",
+    # a string default without type=: argparse leaves it a string
+    "import argparse\np = argparse.ArgumentParser()\np.add_argument('--lr', default='0.5')\n"
+    "args = p.parse_args()\nprobe = float(args.lr)",
     "lr = 'fast'\nprobe = lr",
     "flag = True\nprobe = flag",
     # argparse: no default, defined twice, changed by the program, not a namespace
@@ -287,3 +291,18 @@ def test_inference_queries_are_bounded_in_time(tmp_path):
                 if arg.keyword is not None and arg.keyword.value == "lr":
                     inference.number(arg.value)
         assert time.perf_counter() - start < 4.0, name
+
+
+# -- NAN301's ranges come from the configuration (max-lr) ----------------------------------------
+def test_learning_rate_ranges_follow_max_lr_configuration():
+    source = "import torch\nopt = torch.optim.Adam(params, lr=0.05)\nsgd = torch.optim.SGD(params, lr=2.0)\n"
+
+    def lines(config: Config) -> list[int]:
+        return [f.line for f in check_source(source, "c.py", config).findings if f.code == "NAN301"]
+
+    assert lines(Config()) == [2, 3]
+    assert lines(Config(max_lr=(("adaptive", 0.1),))) == [3]  # a family
+    assert lines(Config(max_lr=(("adam", 0.1), ("sgd", 5.0)))) == []  # optimizer names
+    assert lines(Config(max_lr=(("adamw", 0.1),))) == [2, 3]  # another optimizer's name
+    zero = check_source("import torch\nopt = torch.optim.SGD(params, lr=0)\n", "c.py", Config(max_lr=(("sgd", 5.0),)))
+    assert [(f.code, f.severity) for f in zero.findings] == [("NAN301", "error")]

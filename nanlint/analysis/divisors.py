@@ -32,6 +32,7 @@ from nanlint.analysis.values import Op, Values, argument
 from nanlint.catalog import FRAMEWORK_ROOTS, METHOD
 from nanlint.catalog.division_roots import (
     CLIP,
+    DETACHING_CONSTRUCTORS,
     DIFFERENTIABLE,
     FLOOR,
     LEAVES_AUTOGRAD,
@@ -395,8 +396,8 @@ class Quantities:
         if not isinstance(target, cst.Call):
             return False
         op = self.values.op(target)
-        if op is None:
-            return self.values.qualify(target.func) in TENSOR_CONSTRUCTORS
+        if op is None:  # a copy out of the graph, or literals; ``jnp.asarray(x)`` keeps x's gradient
+            return self.values.qualify(target.func) in DETACHING_CONSTRUCTORS or self.deterministic(target)
         if op.role in _NEW_TENSORS or op.role in (COUNT, STOP_GRADIENT):
             return True
         if op.role in _ELEMENTWISE and op.input is not None:

@@ -138,6 +138,9 @@ class Inference:
                 sign = -1.0 if isinstance(expr.operator, cst.Minus) else 1.0
                 return Inferred(sign * inner.value, inner.describe)
             if isinstance(expr, cst.Call):
+                converted = self._conversion(expr)
+                if converted is not None:  # float(args.lr)
+                    return self.number(converted, depth + 1)
                 return self._by_astroid(expr)  # a helper's return value: helpers.lr()
         except RecursionError:
             return None
@@ -156,12 +159,20 @@ class Inference:
             if isinstance(binding.node, (cst.Import, cst.ImportFrom)):
                 return self._by_astroid(name)
             return None  # a loop target, ``+=``, ``with ... as``
-        inner = self.number(binding.value, depth + 1)
+        inner = self.number(binding.value, depth + 1)  # calls and attributes go to astroid there
         if inner is None:
-            if isinstance(binding.value, (cst.Call, cst.Attribute)):
-                return self._by_astroid(name)  # a helper's return value, a class attribute
             return None
         return Inferred(inner.value, lambda: inner.origin or self._set_at(name.value, inner.value, binding))
+
+    def _conversion(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The argument of ``float(x)`` (the builtin, not rebound): the same number."""
+        func = call.func
+        if not isinstance(func, cst.Name) or func.value != "float" or len(call.args) != 1:
+            return None
+        arg = call.args[0]
+        if arg.keyword is not None or arg.star or self._bound_in_file(func):
+            return None
+        return arg.value
 
     def _bound_in_file(self, name: cst.Name) -> bool:
         scope = self.index.scope_of(name)

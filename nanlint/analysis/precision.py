@@ -229,14 +229,16 @@ def _reads_gradient(expr: cst.BaseExpression) -> bool:
 
 
 def _is_float16(values, expr: cst.BaseExpression, keyword: cst.Name | None = None) -> bool:
-    if isinstance(expr, cst.IfExp):
-        return _is_float16(values, expr.body, keyword) or _is_float16(values, expr.orelse, keyword)
-    if isinstance(expr, cst.SimpleString):
-        return keyword is not None and keyword.value in DTYPE_KEYWORDS and expr.evaluated_value in FLOAT16_STRINGS
-    if isinstance(expr, cst.Attribute):
+    # Exact type tests: this runs for every argument of every call in the file.
+    kind = type(expr)
+    if kind is cst.Attribute:
         leaf = expr.attr.value
-    elif isinstance(expr, cst.Name):
+    elif kind is cst.Name:
         leaf = expr.value
+    elif kind is cst.SimpleString:
+        return keyword is not None and keyword.value in DTYPE_KEYWORDS and expr.evaluated_value in FLOAT16_STRINGS
+    elif kind is cst.IfExp:
+        return _is_float16(values, expr.body, keyword) or _is_float16(values, expr.orelse, keyword)
     else:
         return False
     if leaf not in FLOAT16_LEAVES:

@@ -372,6 +372,10 @@ TORCH_TRAINING_MODULES = ("torch.nn", "torch.autograd", "torch.optim", "torch.fu
                           "pytorch_lightning")
 TORCH_TRAINING_BASES = frozenset({"torch.nn.Module", "torch.autograd.Function"})
 
+# Constructors that copy their data out of the graph (``torch.tensor(t)`` detaches ``t``;
+# ``jnp.asarray`` and ``tf.convert_to_tensor`` keep the gradient).
+DETACHING_CONSTRUCTORS = frozenset({"torch.tensor", "numpy.array", "numpy.asarray"})
+
 # Tensor methods whose result leaves autograd: a value used through them gets no gradient.
 LEAVES_AUTOGRAD = frozenset({"item", "tolist", "numpy"})
 

@@ -97,13 +97,16 @@ class LabelsOutOfRange(Rule):
         bad = piece.bad_values(classes, ignore)
         if not bad:
             return None
-        value = _number(bad[0])
+        if piece.values is not None:
+            shown = f"label {_number(bad[0])}"
+        else:
+            shown = f"labels {_number(piece.low)}..{_number(piece.high)}"
         if bad[0] < 0:
-            symmetric = piece.high > 0
-            hint = " (use 0, 1, 2 instead of -1, 0, 1)" if symmetric else ""
-            return (f"label {value} is negative, but `{loss}` takes class indices from 0; "
-                    f"renumber the classes from 0{hint}")
-        return (f"label {value} is out of range for a model with {classes} output classes (indices "
+            hint = " (0, 1, 2 instead of -1, 0, 1)" if piece.high > 0 else ""
+            verb = "is negative" if piece.values is not None else "include negative values"
+            return f"{shown} {verb}, but `{loss}` takes class indices from 0; renumber the classes from 0{hint}"
+        verb = "is" if piece.values is not None else "go"
+        return (f"{shown} {verb} out of range for a model with {classes} output classes (indices "
                 f"0..{classes - 1}); renumber the labels or widen the output layer")
 
     VALID = [

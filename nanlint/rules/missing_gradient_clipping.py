@@ -53,6 +53,15 @@ RECURRENT_LEAVES = frozenset(row.name.rpartition(".")[2] for row in catalog.FUNC
                              if row.role == RECURRENT)
 
 
+# How to clip, by the framework of the recurrent layer.
+CLIP_HINT = {
+    "torch": "`torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)` after `backward()`",
+    "keras": "`clipnorm=1.0` on the optimizer",
+    "tensorflow": "`tf.clip_by_global_norm(grads, 5.0)` before applying them",
+    "jax": "`optax.chain(optax.clip_by_global_norm(1.0), ...)`",
+}
+
+
 class MissingGradientClipping(Rule):
     code = "NAN303"
     name = "missing-gradient-clipping"
@@ -63,18 +72,18 @@ class MissingGradientClipping(Rule):
         ctx = self.ctx
         if not ctx.framework_file:
             return
-        first = self._first_recurrent_layer()
-        if first is None:
+        found = self._first_recurrent_layer()
+        if found is None:
             return
+        first, row = found
         facts = precision_of(ctx)
         if not facts.training or facts.clipping:
             return
         layer = ctx.code_for(first.func)
         ctx.report(first, f"recurrent layer `{layer}` is trained without gradient clipping, so one exploding "
-                          f"gradient can turn the weights into nan; clip gradients, e.g. "
-                          f"`torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)` or `clipnorm=1.0`")
+                          f"gradient can turn the weights into nan; clip them, e.g. {CLIP_HINT[row.framework]}")
 
-    def _first_recurrent_layer(self) -> cst.Call | None:
+    def _first_recurrent_layer(self) -> tuple[cst.Call, object] | None:
         values = self.ctx.values
         for call in self.ctx.index.of_type(cst.Call):
             func = call.func
@@ -86,7 +95,7 @@ class MissingGradientClipping(Rule):
                 continue
             row = catalog.lookup(qualified)
             if row is not None and row.role == RECURRENT:
-                return call
+                return call, row
         return None
 
     VALID = [
