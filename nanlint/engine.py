@@ -20,6 +20,7 @@ from nanlint.config import Config
 from nanlint.context import Context, Report
 from nanlint.finding import SAFE, UNSAFE, Edit, FileResult, Finding, Fix
 from nanlint.fixes import FixSpec, apply, import_position, with_parens_of
+from nanlint.nesting import TOO_DEEP, measure
 from nanlint.prefilter import may_trigger
 from nanlint.rules import Rule, all_rules
 from nanlint.source import SourceError, decode
@@ -94,24 +95,21 @@ def _syntax_error(path: str, line: int, column: int, message: str, config: Confi
 
 
 def _parse(text: str, path: str, config: Config) -> tuple[cst.Module | None, list[Finding]]:
+    """libcst's tree, unless the text nests too deeply for it (see ``nanlint.nesting``).
+    A syntax error is reported as CPython words it: its positions are the ones users
+    know. libcst also parses syntax newer than the running Python, so that is tried."""
+    nesting = measure(text)
+    python_error = nesting.syntax_error
+    if nesting.too_deep is not None and python_error is None:
+        return None, _syntax_error(path, *nesting.too_deep, config)
+    if nesting.too_deep is not None:
+        line, column, message = python_error
+        return None, _syntax_error(path, line, column, f"cannot parse: {message}", config)
     try:
         return cst.parse_module(text), []
     except cst.ParserSyntaxError as exc:
-        line, column, message = _python_syntax_error(text) or (exc.raw_line, exc.raw_column + 1, exc.message)
+        line, column, message = python_error or (exc.raw_line, exc.raw_column + 1, exc.message)
         return None, _syntax_error(path, line, column, f"cannot parse: {message}", config)
-    except RecursionError:
-        return None, _syntax_error(path, 1, 1, "cannot parse: expression nested too deeply", config)
-
-
-def _python_syntax_error(text: str) -> tuple[int, int, str] | None:
-    """CPython's own account of a syntax error: its positions are the ones users know."""
-    try:
-        compile(text, "<nanlint>", "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
-    except SyntaxError as exc:
-        return exc.lineno or 1, exc.offset or 1, exc.msg
-    except (ValueError, RecursionError, MemoryError):
-        return None
-    return None
 
 
 def _analyze(text: str, path: str, config: Config) -> _Pass:
@@ -124,8 +122,8 @@ def _analyze(text: str, path: str, config: Config) -> _Pass:
     errors: list[str] = []
     try:
         ctx = Context(module, path, config)
-    except RecursionError:
-        return _Pass(None, [], _syntax_error(path, 1, 1, "expression nested too deeply to analyse", config), [])
+    except RecursionError:  # ``measure`` keeps such texts out; a safety net all the same
+        return _Pass(None, [], _syntax_error(path, 1, 1, TOO_DEEP, config), [])
     for rule in rules:
         ctx.current_code = rule.code
         mark = len(ctx.reports)
@@ -134,7 +132,10 @@ def _analyze(text: str, path: str, config: Config) -> _Pass:
         except Exception as exc:  # one broken rule must not stop the others
             del ctx.reports[mark:]
             errors.append(_internal_error(path, rule.code, exc))
-    reports, findings = _to_findings(ctx, _one_per_cause(ctx.reports), text, path)
+    try:
+        reports, findings = _to_findings(ctx, _one_per_cause(ctx.reports), text, path)
+    except RecursionError:  # positions are computed by libcst's recursive visitors
+        return _Pass(None, [], _syntax_error(path, 1, 1, TOO_DEEP, config), errors)
     return _Pass(ctx, reports, findings, errors)
 
 
@@ -230,10 +231,10 @@ def _fix(text: str, path: str, config: Config, level: str, first: _Pass, result:
         chosen = _non_overlapping(analysis, [r for r in analysis.reports if _applicable(r, level)])
         if not chosen:
             break
-        new_text = apply(analysis.ctx.module, [r.fix for r in chosen]).code
         try:
+            new_text = apply(analysis.ctx.module, [r.fix for r in chosen]).code
             compile(new_text, path, "exec", dont_inherit=True, flags=ast.PyCF_ONLY_AST)
-        except (SyntaxError, ValueError, RecursionError) as exc:
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
             result.errors.append(f"{path}: fix produced code that does not parse ({exc}); file left unchanged")
             return result
         after = _analyze(new_text, path, config)

@@ -274,7 +274,7 @@ def test_pathological_files_finish_quickly_without_crashing(tmp_path):
         result = check_source(path.read_bytes(), str(path))
         elapsed = time.perf_counter() - start
         assert result.errors == [], (name, result.errors)
-        assert elapsed < 8.0, (name, elapsed)
+        assert elapsed < 10.0, (name, elapsed)
         if name == "nested.py":  # deep but plain: still proved
             assert [f.code for f in result.findings if f.code == "NAN301"] == ["NAN301"]
 

@@ -235,7 +235,8 @@ _FLOWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def dataflow(ctx) -> DataFlow:
-    """The file's data-flow analysis, shared by the data rules."""
+    """The file's data-flow analysis, shared by the data rules. Kept while the context
+    lives (``DataFlow`` holds no reference back to it, or no entry would ever die)."""
     flow = _FLOWS.get(ctx)
     if flow is None:
         flow = _FLOWS[ctx] = DataFlow(ctx)
@@ -244,7 +245,7 @@ def dataflow(ctx) -> DataFlow:
 
 class DataFlow:
     def __init__(self, ctx) -> None:
-        self.ctx = ctx
+        self.code_for = ctx.module.code_for_node
         self.index = ctx.index
         self.values = ctx.values
         self._apis: dict[int, Api | None] = {}
@@ -261,6 +262,7 @@ class DataFlow:
         self._call_positions: list[int] | None = None
         self._callers: dict[str, list[cst.Call]] | None = None
         self._constructors: dict[int, cst.Call | None] = {}
+        self._envs: list[dict] = []
 
     # -- what a call is ------------------------------------------------------------------
     def api_of(self, call: cst.Call) -> Api | None:
@@ -421,9 +423,7 @@ class DataFlow:
             return UNKNOWN
         # A subset keeps what the values are, but not which label values are present
         # (unless the index only adds axes).
-        keeps = all(isinstance(s.slice, cst.Index) and isinstance(s.slice.value, (cst.Name, cst.Ellipsis))
-                    and (not isinstance(s.slice.value, cst.Name) or s.slice.value.value == "None")
-                    for s in expr.slice)
+        keeps = all(_whole(s.slice) for s in expr.slice)
         return replace(inner, labels=inner.labels if keeps else None, elements=None)
 
     def _binary_fact(self, expr: cst.BinaryOperation, env: dict | None) -> Fact:
@@ -550,7 +550,7 @@ class DataFlow:
         base = Fact(dtype="int", class_index=True, container=container)
         if low is None or high is None:
             return base
-        top = high if extra.get("inclusive") else high - 1
+        top = high - 1
         if top < low:
             return base
         return replace(base, labels=(Piece(call, low, top),))
@@ -746,6 +746,7 @@ class DataFlow:
         for param in by_name.values():
             if id(param) not in mapping and param.default is not None:
                 mapping[id(param)] = (param.default, None)
+        self._envs.append(mapping)  # facts are memoised by id(env): keep every env alive
         return mapping
 
     # -- small values ------------------------------------------------------------------------
@@ -1115,7 +1116,7 @@ class DataFlow:
         says so (estimator classifiers take class indices by construction)."""
         if model.family == "estimator":
             if model.api.extra.get("classifier"):
-                return Loss(self.ctx.code_for(model.constructor.func), False, None, "tensorflow")
+                return Loss(self.code_for(model.constructor.func), False, None, "tensorflow")
             return None
         compiles = [c for c in self.calls(MODEL_COMPILE) if self._constructor(c.func.value) is model.constructor]
         if not compiles:
@@ -1135,12 +1136,12 @@ class DataFlow:
         if isinstance(expr, cst.Call):
             api = self.api_of(expr)
             if api is not None and api.role == CLASS_INDEX_LOSS and api.kind != FUNCTION:
-                return self._loss(api, expr, self.ctx.code_for(expr.func))
+                return self._loss(api, expr, self.code_for(expr.func))
             return None
         qualified = self.values.qualify(expr)
         api = catalog.lookup(qualified) if qualified else None
         if api is not None and api.role == CLASS_INDEX_LOSS:
-            return Loss(self.ctx.code_for(expr), api.extra["probabilities"], api.extra.get("ignore_default"),
+            return Loss(self.code_for(expr), api.extra["probabilities"], api.extra.get("ignore_default"),
                         api.framework)
         target, via = self.values.resolve(expr)
         return self.loss_spec(target, depth + 1) if via else None
@@ -1186,12 +1187,12 @@ class DataFlow:
         for call in self.calls(CLASS_INDEX_LOSS):
             api = self.api_of(call)
             if api.kind == FUNCTION:
-                loss = self._loss(api, call, self.ctx.code_for(call.func))
+                loss = self._loss(api, call, self.code_for(call.func))
                 found.append(Sink(call, "loss", None, (), _present([argument(call, api.extra["labels"])]), loss,
                                   argument(call, api.extra["logits"])))
                 continue
             for application in self._applications(call):
-                loss = self._loss(api, call, self.ctx.code_for(call.func))
+                loss = self._loss(api, call, self.code_for(call.func))
                 found.append(Sink(application, "loss", None, (),
                                   _present([argument(application, api.extra["labels"])]), loss,
                                   argument(application, api.extra["logits"])))
@@ -1297,6 +1298,14 @@ class DataFlow:
 
 
 TORCH_CONTAINER = "torch"
+
+
+def _whole(index: cst.BaseSlice) -> bool:
+    """An index that keeps every element: ``:``, ``...`` or ``None`` (a new axis)."""
+    if isinstance(index, cst.Slice):
+        return index.lower is None and index.upper is None and index.step is None
+    value = index.value
+    return isinstance(value, cst.Ellipsis) or (isinstance(value, cst.Name) and value.value == "None")
 
 
 def _present(exprs) -> tuple:

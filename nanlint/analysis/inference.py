@@ -35,6 +35,7 @@ recursion errors end the query.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import os
 import signal
@@ -113,6 +114,7 @@ class Inference:
         self._astroid: _Session | None = None
         self._astroid_failed = False
         self._cli: dict[str, list[tuple[cst.Call, object]]] | None = None
+        self._project: _Project | None = None
 
     # -- the question ---------------------------------------------------------------
     def number(self, expr: cst.BaseExpression, depth: int = 0) -> Inferred | None:
@@ -485,7 +487,46 @@ class Inference:
                 self._astroid_failed = True
         return self._astroid
 
+    def _hopeless(self, expr: cst.BaseExpression) -> bool:
+        """Whether astroid cannot prove a number here, seen without building it: the value
+        comes from a function parameter (``config.hidden_size``), from a module that is not
+        the project's (``torch.randn(...)``, ``np.float32(0.5)``), or from a builtin."""
+        root = expr
+        while isinstance(root, (cst.Attribute, cst.Subscript, cst.Call)):
+            root = root.func if isinstance(root, cst.Call) else root.value
+        if not isinstance(root, cst.Name):
+            return True
+        if self._is_self(root):
+            first = _first_attribute(expr, root)
+            binding = self.values.attribute_binding(first) if first is not None else None
+            return binding is None or binding.value is None or self._is_parameter(binding.value)
+        binding = self.values.binding(root)
+        if binding is None:
+            return not self._bound_in_file(root) and root.value in _BUILTINS
+        if isinstance(binding.node, cst.Param):
+            return True
+        if isinstance(binding.node, (cst.Import, cst.ImportFrom)):
+            qualified = self.values.imports.qualify_dotted(root.value)
+            top = qualified.split(".")[0] if qualified else None
+            return top is not None and not self._project_has(top)
+        return False
+
+    def _is_parameter(self, expr: cst.BaseExpression) -> bool:
+        if not isinstance(expr, cst.Name):
+            return False
+        binding = self.values.binding(expr)
+        return binding is not None and isinstance(binding.node, cst.Param)
+
+    def _project_has(self, top: str) -> bool:
+        """Whether a top-level module name is one of the project's own files (a relative
+        import always is)."""
+        if self._project is None:
+            self._project = _Project(self.ctx.path)
+        return self._project.find(top, relative=False) is not None
+
     def _by_astroid(self, expr: cst.BaseExpression) -> Inferred | None:
+        if self._hopeless(expr):
+            return None
         session = self._session()
         if session is None:
             return None
@@ -502,6 +543,20 @@ class Inference:
         value, const = found
         code = self.ctx.code_for(expr)
         return Inferred(value, lambda: session.describe(code, value, const, node))
+
+
+_BUILTINS = frozenset(dir(builtins))
+
+
+def _first_attribute(expr: cst.BaseExpression, root: cst.Name) -> cst.Attribute | None:
+    """``self.cfg`` in ``self.cfg.lr`` or ``self.cfg["lr"]``."""
+    node = expr
+    found = None
+    while node is not root:
+        if isinstance(node, cst.Attribute) and node.value is root:
+            found = node
+        node = node.func if isinstance(node, cst.Call) else node.value
+    return found
 
 
 def _apply(operator: cst.BaseBinaryOp, left: float, right: float) -> float | None:
@@ -653,18 +708,26 @@ class _Session:
     """One linted file seen by astroid: parsed once; its project's modules on demand."""
 
     def __init__(self, source: str, path: str | None) -> None:
+        from astroid.builder import AstroidBuilder
         from astroid.manager import AstroidManager
 
         self.manager = AstroidManager()
+        AstroidBuilder(self.manager)  # astroid's one-time set-up: never interrupted
         self.deadline = time.monotonic() + FILE_SECONDS
         self.project = _Project(path)
         self.modules: dict[str, object] = {}
         self.lines = source.split("\n")
         self._starts: dict | None = None
-        self.module = self._build(source, self.project.module_name, self.project.path)
+        try:
+            # Building infers ``self.x = ...`` targets and resolves star imports, which can
+            # read other modules: bounded like a query.
+            with _time_limit(FILE_SECONDS):
+                self.module = self._build(source, self.project.module_name, self.project.path)
+        except _OutOfTime:
+            raise TimeoutError("nanlint: building the module for inference took too long") from None
 
     # building modules: transforms off, imports routed through the project
-    def _build(self, source: str, name: str, path: str | None):
+    def _build(self, source: str, name: str, path: str | None, instance_attributes: bool = True):
         from astroid.builder import AstroidBuilder
 
         session = self
@@ -675,6 +738,12 @@ class _Session:
                 # makes goes through the session from the start.
                 module.import_module = session._importer(module)
                 return super()._post_build(module, builder, encoding)
+
+            def delayed_assattr(self, node):
+                # ``self.x = ...`` in methods: inferring each owner can read every module a
+                # base class comes from. Only the linted file's own instances need it.
+                if instance_attributes:
+                    super().delayed_assattr(node)
 
         module = Builder(self.manager, apply_transforms=False).string_build(source, name, path)
         cache = self.manager.astroid_cache
@@ -707,7 +776,7 @@ class _Session:
         try:
             with open(path, encoding="utf-8") as handle:
                 source = handle.read()
-            built = self._build(source, absolute, path)
+            built = self._build(source, absolute, path, instance_attributes=False)
         except (OSError, UnicodeDecodeError, SyntaxError, ValueError) as exc:
             raise AstroidImportError(f"nanlint: cannot read {path}: {exc}") from None
         except RecursionError:

@@ -121,6 +121,8 @@ def format_number(value: float) -> str:
     """A number in a message, as Python writes it but with a short exponent: ``0.5``,
     ``5.0``, ``3e-4``."""
     text = repr(float(value))
+    if abs(value) >= 1e4:
+        return format_eps(value)
     if "e" in text:
         mantissa, _, exponent = text.partition("e")
         return f"{mantissa.removesuffix('.0')}e{int(exponent)}"

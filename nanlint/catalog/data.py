@@ -17,8 +17,8 @@ Two tables:
   not the row's framework;
 - DATASET_LOAD: ``images``/``labels``: positions in the returned tuples;
 - TO_ARRAY / CAST: ``dtype`` (a Param) or ``fixed_dtype`` ("float"/"int");
-- RANDINT: ``low``/``high`` Params, ``inclusive`` for Python's ``random.randint``,
-  ``size_second`` when a lone ``high`` may be followed by a size (``torch.randint(10, (n,))``);
+- RANDINT: ``low``/``high`` Params, ``size_second`` when a lone ``high`` may be followed
+  by a size (``torch.randint(10, (n,))``);
 - ARANGE: ``start``/``stop``/``step``; CONCAT: ``pair`` for ``np.append(arr, values)``;
 - ONE_HOT: ``dtype`` of the result;
 - MODEL: ``family``, ``layers``/``inputs``/``outputs`` Params, ``classes`` (the
@@ -137,8 +137,6 @@ ROWS = [
     # -- label constructors -------------------------------------------------------------
     _row("numpy.random.randint", RANDINT, NUMPY, None, low=Param("low", 0), high=Param("high", 1)),
     _row("torch.randint", RANDINT, TORCH, None, low=Param("low", 0), high=Param("high", 1), size_second=True),
-    _row("random.randint", RANDINT, "python", None, low=Param("a", 0), high=Param("b", 1), inclusive=True,
-         container="python"),
     _row("numpy.random.choice", CHOICE, NUMPY, "a"),
     *(_row(f"numpy.{name}", CONCAT, NUMPY, "tup") for name in ("vstack", "hstack", "row_stack", "stack")),
     _row("numpy.concatenate", CONCAT, NUMPY, "arrays"),

@@ -91,6 +91,12 @@ FLOAT16_CAST = "float16_cast"  # ``x.half()``
 PRECISION_POLICY = "precision_policy"  # Keras dtype policies: extra policy
 BACKWARD = "backward"  # ``loss.backward()``
 OPTIMIZER_STEP = "optimizer_step"  # opt.step(), fit, apply_gradients: extra alone (trains by itself)
+PARAMETERS = "parameters"  # model.parameters(): what an optimizer updates
+DTYPE_INFO = "dtype_info"  # finfo/iinfo: reads a dtype's limits, computes nothing in it
+CLI_ARGUMENT = "cli_argument"  # parser.add_argument, flags.DEFINE_float: extra default (dest/type/name)
+CLI_PARSE = "cli_parse"  # parser.parse_args(): the namespace holding the defaults
+CLI_FLAGS = "cli_flags"  # absl's FLAGS object
+CLI_DEFAULTS = "cli_defaults"  # parser.set_defaults(lr=...): another default for a destination
 
 # Log and exp rules (NAN103-NAN106, issue 3): rows in catalog/log_exp.py.
 LOG_BASE = "log_base"  # log2 / log10: a log with no log_softmax counterpart
@@ -104,9 +110,3 @@ SEQUENTIAL = "sequential"  # a model whose output is its last layer's output
 FUNCTIONAL_MODEL = "functional_model"  # keras.Model(inputs, outputs)
 LOGIT_LOSS = "logit_loss"  # applies its own softmax/sigmoid: takes logits
 PROBABILITY_LOSS = "probability_loss"  # takes probabilities and applies a log (BCELoss)
-PARAMETERS = "parameters"  # model.parameters(): what an optimizer updates
-DTYPE_INFO = "dtype_info"  # finfo/iinfo: reads a dtype's limits, computes nothing in it
-CLI_ARGUMENT = "cli_argument"  # parser.add_argument, flags.DEFINE_float: extra default (dest/type/name)
-CLI_PARSE = "cli_parse"  # parser.parse_args(): the namespace holding the defaults
-CLI_FLAGS = "cli_flags"  # absl's FLAGS object
-CLI_DEFAULTS = "cli_defaults"  # parser.set_defaults(lr=...): another default for a destination
