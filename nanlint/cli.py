@@ -99,6 +99,11 @@ def _selectors(values: tuple[str, ...], option: str) -> tuple[str, ...] | None:
     return tuple(validate_selector(code, option) for code in codes if code)
 
 
+def _show_traceback(_ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if value:  # the engine reads it, also in worker processes, which inherit it
+        os.environ["NANLINT_SHOW_TRACEBACK"] = "1"
+
+
 def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
     if value:
         click.echo(f"nanlint {__version__}")
@@ -144,6 +149,9 @@ def _show_version(ctx: click.Context, _param: click.Parameter, value: bool) -> N
 @click.option("--cache-dir", type=click.Path(file_okay=False), metavar="DIR", envvar="NANLINT_CACHE_DIR",
               help="Keep the cache in DIR (also $NANLINT_CACHE_DIR) instead of .nanlint_cache in the folder "
                    "of the configuration file, or the current folder.")
+@click.option("--show-traceback", is_flag=True, expose_value=False, callback=_show_traceback,
+              help="With an internal error, print its whole traceback (for a bug report); "
+                   "also NANLINT_SHOW_TRACEBACK=1.")
 @click.option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_show_version,
               help="Show the version and exit.")
 @click.pass_context

@@ -27,6 +27,7 @@ from nanlint.source import SourceError, decode
 from nanlint.suppression import is_suppressed, skips_file
 
 MAX_FIX_ROUNDS = 10
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
 
 # "One finding per cause": a finding of a key code speaks for lower-ranked
 # findings on the same node (or on the nodes it says it covers).
@@ -131,7 +132,7 @@ def _analyze(text: str, path: str, config: Config) -> _Pass:
             rule(ctx).check()
         except Exception as exc:  # one broken rule must not stop the others
             del ctx.reports[mark:]
-            errors.append(_internal_error(path, rule.code, exc))
+            errors.append(_internal_error(path, rule, exc))
     try:
         reports, findings = _to_findings(ctx, _one_per_cause(ctx.reports), text, path)
     except RecursionError:  # positions are computed by libcst's recursive visitors
@@ -139,15 +140,17 @@ def _analyze(text: str, path: str, config: Config) -> _Pass:
     return _Pass(ctx, reports, findings, errors)
 
 
-def _internal_error(path: str, code: str, exc: BaseException) -> str:
-    """One line for the user; the whole trace with ``NANLINT_SHOW_TRACEBACK=1``
-    (which ``--show-traceback`` sets)."""
-    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    at = f" (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})" if where else ""
-    line = f"{path}: internal error in rule {code}: {type(exc).__name__}: {exc}{at}"
+def _internal_error(path: str, rule: type[Rule], exc: BaseException) -> str:
+    """One line for the user, pointing at nanlint's own code; the whole trace with
+    ``NANLINT_SHOW_TRACEBACK=1`` (which ``--show-traceback`` sets)."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [frame for frame in frames if os.path.abspath(frame.filename).startswith(_PACKAGE)] or frames
+    at = f" at {os.path.relpath(ours[-1].filename, os.path.dirname(_PACKAGE))}:{ours[-1].lineno}" if ours else ""
+    message = str(exc).strip().split("\n", 1)[0][:200]
+    line = f"{path}: internal error in rule {rule.code} ({rule.name}): {type(exc).__name__}: {message}{at}"
     if os.environ.get("NANLINT_SHOW_TRACEBACK"):
-        line += "\n" + "".join(traceback.format_exception(exc)).rstrip()
-    return line
+        return line + "\n" + "".join(traceback.format_exception(exc)).rstrip()
+    return line + " (--show-traceback prints the trace for a bug report)"
 
 
 def _one_per_cause(reports: list[Report]) -> list[Report]:

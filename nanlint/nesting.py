@@ -36,7 +36,11 @@ _WRAPPERS: dict[type, int] = {
     ast.List: 1, ast.Tuple: 1, ast.Set: 1, ast.Dict: 1, ast.JoinedStr: 1, ast.FormattedValue: 1,
 }
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_ONE_TRIPLE_QUOTED = re.compile(r'''[rRbBuUfF]{0,2}(?:"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\')''', re.DOTALL)
+_ONE_TRIPLE_QUOTED = re.compile(
+    r'[rRbBuUfF]{0,2}(?:"""(?:[^"\\]|\\.|"(?!""))*"""'
+    r"|'''(?:[^'\\]|\\.|'(?!''))*''')",
+    re.DOTALL,
+)
 # A string literal's first token: STRING, or FSTRING_START for an f-string since Python 3.12.
 _STRING_STARTS = frozenset({tokenize.STRING, getattr(tokenize, "FSTRING_START", tokenize.STRING)})
 # Tokens that nest an operand one level deeper in libcst's tree (with the brackets).
@@ -74,10 +78,11 @@ def _deepest_node(tree: ast.AST, text: str) -> tuple[int, int, str] | None:
     pop, push = stack.pop, stack.append
     while stack:
         node, depth = pop()
+        line = getattr(node, "lineno", None)
+        if line is not None and line == node.end_lineno and depth + node.end_col_offset - node.col_offset < MAX_NESTING:
+            continue  # a level takes at least a character: this one-line node is shallow enough
         kind = type(node)
-        if (kind is ast.Constant and isinstance(node.value, (str, bytes)) or kind is ast.JoinedStr) and (
-                node.end_lineno != node.lineno or (node.end_col_offset - node.col_offset) // 2 > MAX_NESTING - depth):
-            # Long enough to be an implicit concatenation of more parts than the depth left.
+        if (kind is ast.Constant and isinstance(node.value, (str, bytes))) or kind is ast.JoinedStr:
             lines = lines if lines is not None else _lines(text)
             depth += _string_parts(node, lines) - 1
         elif kind is ast.BoolOp:
@@ -118,11 +123,10 @@ def _column(line: str, offset: int) -> int:
 def _string_parts(node: ast.expr, lines: list[str]) -> int:
     """The literals an (implicitly concatenated) string is made of: libcst nests them."""
     first, last = node.lineno - 1, node.end_lineno - 1
-    if first == last:
-        segment = lines[first].encode()[node.col_offset:node.end_col_offset].decode(errors="replace")
-    else:
-        segment = "\n".join([lines[first].encode()[node.col_offset:].decode(errors="replace"),
-                             *lines[first + 1:last], lines[last].encode()[:node.end_col_offset].decode(errors="replace")])
+    # Offsets count UTF-8 bytes.
+    segment = "\n".join(lines[first:last + 1]).encode()
+    segment = segment[node.col_offset:len(segment) - len(lines[last].encode()) + node.end_col_offset]
+    segment = segment.decode(errors="replace")
     if _ONE_TRIPLE_QUOTED.fullmatch(segment):  # a docstring: no need to tokenize it
         return 1
     try:  # in brackets, the parts' indentation does not matter

@@ -18,7 +18,7 @@ from nanlint.config import Config, find_config, read_config_file
 from nanlint.discovery import ConfigFor, PathNotFoundError, discover
 from nanlint.finding import FileResult
 from nanlint.parallel import check_files
-from nanlint.source import SourceError, atomic_write, decode
+from nanlint.source import SourceError, atomic_write, decode, read
 
 __all__ = ["PathNotFoundError", "check", "encode_like", "lint_file", "lint_paths", "lint_stdin"]
 
@@ -53,18 +53,12 @@ def encode_like(original: bytes, text: str) -> bytes:
     return decode(original).encode(text)
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
-
-
 def _write_fix(path: str, original: bytes, result: FileResult) -> None:
     """Write the fixed source unless the file changed since it was read (an editor
     saved it meanwhile): the fix was computed for the old text and would undo that save."""
     try:
-        if _read(path) == original:
-            # Through a symlink, replace the target: replacing the link would cut it.
-            atomic_write(os.path.realpath(path), encode_like(original, result.fixed_source))
+        # Through a symlink, replace the target: replacing the link would cut it.
+        if atomic_write(os.path.realpath(path), encode_like(original, result.fixed_source), expected=original):
             return
         problem = "file changed on disk, not fixed"
     except (OSError, SourceError, UnicodeEncodeError) as exc:
@@ -88,7 +82,7 @@ def lint_file(path: str, config: Config, *, fix: str | None = None, write: bool 
     so that one bad file does not stop a run over a whole project. With a ``cache``, an
     unchanged file's findings come from it (in a fix run, only if none has a fix)."""
     try:
-        data = _read(path)
+        data = read(path)
     except OSError as exc:
         return FileResult(path=path, errors=[f"{path}: cannot read file: {exc.strerror or exc}"])
     cached = cache.load(path, data, config) if cache is not None else None

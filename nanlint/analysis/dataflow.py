@@ -37,12 +37,12 @@ call's spelling against catalog leaf names comes first).
 
 from __future__ import annotations
 
-import weakref
 from bisect import bisect_right
 from dataclasses import dataclass, fields, replace
 
 import libcst as cst
 
+from nanlint.analysis import per_file
 from nanlint.analysis.guards import literal_number
 from nanlint.analysis.index import Binding
 from nanlint.analysis.values import argument
@@ -231,16 +231,9 @@ class Sink:
     logits: cst.BaseExpression | None = None
 
 
-_FLOWS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def dataflow(ctx) -> DataFlow:
-    """The file's data-flow analysis, shared by the data rules. Kept while the context
-    lives (``DataFlow`` holds no reference back to it, or no entry would ever die)."""
-    flow = _FLOWS.get(ctx)
-    if flow is None:
-        flow = _FLOWS[ctx] = DataFlow(ctx)
-    return flow
+    """The file's data-flow analysis, shared by the data rules."""
+    return per_file(ctx, "dataflow", DataFlow)
 
 
 class DataFlow:

@@ -22,11 +22,11 @@ layer; nothing walks the tree again.
 from __future__ import annotations
 
 import re
-import weakref
 from dataclasses import dataclass, field
 
 import libcst as cst
 
+from nanlint.analysis import per_file
 from nanlint.analysis.guards import TENSOR_CONSTRUCTORS, is_guarded, is_positive_constant, literal_number
 from nanlint.analysis.values import Op, Values, argument
 from nanlint.catalog import FRAMEWORK_ROOTS, METHOD
@@ -788,15 +788,9 @@ class Quantities:
         return found
 
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def quantities(ctx: Context) -> Quantities:
     """The shared answers for one file (the four rules ask about the same values)."""
-    found = _CACHE.get(ctx)
-    if found is None:
-        found = _CACHE[ctx] = Quantities(ctx)
-    return found
+    return per_file(ctx, "quantities", Quantities)
 
 
 # -- small helpers ------------------------------------------------------------------------

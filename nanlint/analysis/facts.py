@@ -39,12 +39,12 @@ summed over its axis is 1). Depth is capped and cycles stop, so every answer is 
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, replace
 
 import libcst as cst
 
 from nanlint import catalog
+from nanlint.analysis import per_file
 from nanlint.analysis.guards import is_guarded, is_positive_constant, literal_number
 from nanlint.analysis.values import Values, argument
 from nanlint.catalog.log_exp import (
@@ -605,12 +605,6 @@ def _collect_returns(node: cst.CSTNode, found: list[cst.Return]) -> None:
             _collect_returns(child, found)
 
 
-_CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def facts(values: Values) -> Facts:
     """The shared answers for one file (four rules ask about the same values)."""
-    found = _CACHE.get(values)
-    if found is None:
-        found = _CACHE[values] = Facts(values)
-    return found
+    return per_file(values, "facts", Facts)

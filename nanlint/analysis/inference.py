@@ -41,13 +41,13 @@ import os
 import signal
 import threading
 import time
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
 
 from nanlint import catalog
+from nanlint.analysis import existing, per_file
 from nanlint.analysis.guards import literal_number
 from nanlint.analysis.imports import dotted
 from nanlint.analysis.index import Binding
@@ -87,21 +87,15 @@ def _no_origin() -> None:
     return None
 
 
-_SESSIONS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-
 def inference_for(ctx) -> Inference:
     """The file's ``Inference``, shared by every rule that asks."""
-    found = _SESSIONS.get(ctx)
-    if found is None:
-        found = _SESSIONS[ctx] = Inference(ctx)
-    return found
+    return per_file(ctx, "inference", Inference)
 
 
 def reads_other_files(ctx) -> bool:
     """Whether inference for the file may have read the project's other modules (astroid
     was set up for a file on disk): its findings then depend on more than its own text."""
-    found = _SESSIONS.get(ctx)
+    found = existing(ctx, "inference")
     session = None if found is None else found._astroid
     return session is not None and session.project.path is not None
 

@@ -48,7 +48,6 @@ IMAGE_READ = "image_read"  # raw 0-255 pixels: cv2.imread, read_image
 IMAGE_OPEN = "image_open"  # a PIL image: raw pixels once made an array or tensor
 TABULAR_READ = "tabular_read"  # pd.read_csv, np.genfromtxt: may hold nan
 TO_ARRAY = "to_array"  # np.array, torch.tensor: the same values, maybe a new dtype
-SAME_VALUES = "same_values"  # reshape, transpose, copy, cv2.resize: values kept
 CAST = "cast"  # astype, tf.cast: to the dtype an argument names
 CAST_FLOAT = "cast_float"  # .float(), .double()
 CAST_INT = "cast_int"  # .long(), .int()

@@ -103,8 +103,10 @@ class FloatLabelsToSparseLoss(Rule):
         elif api is not None and api.role == CAST and flow.dtype_of(argument(label, api.extra["dtype"])) == "float":
             written = label  # y.astype("float32") -> y.astype("int64"), tf.cast(y, tf.float32) -> tf.cast(y, tf.int64)
         style = container
-        if sink.kind == "loss" and sink.loss.framework in ("torch", "tensorflow"):
-            style = sink.loss.framework
+        if sink.kind == "loss" and sink.loss.framework == "tensorflow":
+            style = "tensorflow"  # tf.cast takes NumPy arrays too
+        elif sink.kind == "loss" and sink.loss.framework == "torch" and container != "torch":
+            return None  # .long() exists on torch tensors only
         if style == "torch":
             return cst.Call(func=cst.Attribute(value=_atom(value), attr=cst.Name("long")))
         if style == "tensorflow":

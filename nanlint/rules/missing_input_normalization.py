@@ -40,7 +40,9 @@ Unsafe: the fix inserts `x = x.astype("float32") / 255.0` (`x.float() / 255.0` f
 torch tensor, `tf.cast(x, tf.float32) / 255.0` in TensorFlow) right after the statement
 that loads the images, for each name the user gave them, which changes the values the
 model sees (and what a pre-trained model or later code expects). It is offered only when
-every unscaled input of the call was named by one assignment statement.
+every unscaled input of the call was first named by an assignment statement, all in one
+block; the edit replaces that block (the whole module for a top-level load), and every
+byte outside the inserted lines stays as it was, line endings included.
 """
 
 from __future__ import annotations
