@@ -6,7 +6,7 @@ configuration's root) and the configuration's fingerprint, and it is used only w
 also records the same content hash: so an edited file is checked again, and its entry
 replaced. Entries live in a folder per nanlint build (its version, a hash of its own
 source, the rule set, and the libcst, astroid and Python versions), so another build
-never reads them.
+never reads them; the folders of builds no run used for a week are removed.
 
 Where: ``.nanlint_cache/`` in the folder of the configuration that governs the file
 (the nearest ``nanlint.toml`` or ``pyproject.toml`` with ``[tool.nanlint]``, or the
@@ -15,13 +15,14 @@ Where: ``.nanlint_cache/`` in the folder of the configuration that governs the f
 Safety: an entry is written to a temporary file and renamed into place, so a reader
 sees a whole entry or none, and concurrent runs cannot corrupt one; an entry that cannot
 be read, parsed or matched is ignored and rewritten. A cache that cannot be written
-(read-only folder, full disk) leaves the run uncached, never failed. Findings that
-depend on other files (``FileResult.reads_other_files``) and results with errors are
-not kept.
+(read-only folder, full disk) leaves the run uncached, never failed. Not kept: findings
+that depend on other files (``FileResult.reads_other_files``), results with errors,
+and the results of fixes (the fixed file is checked again next time).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -44,6 +45,10 @@ CACHE_DIR_NAME = ".nanlint_cache"
 # Folders of other nanlint builds unused for this long are removed.
 STALE_SECONDS = 7 * 24 * 3600
 _BUILD_KEY = re.compile(r"[0-9a-f]{32}")
+# Build folders this process has marked used, and created and pruned: once each per
+# process (a worker checks many files).
+_USED: set[str] = set()
+_PREPARED: set[str] = set()
 
 _GITIGNORE = "# Created by nanlint: the whole folder is a cache.\n*\n"
 _CACHEDIR_TAG = (  # https://bford.info/cachedir/: backup tools skip the folder
@@ -109,7 +114,6 @@ class Cache:
     directory: str | os.PathLike | None = None
     # Fixed when the run starts: worker processes use the same, whatever changes meanwhile.
     build: str = field(default_factory=build_key)
-    _ready: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def _folder(self, config: Config) -> str:
         base = self.directory if self.directory is not None else os.path.join(config.root, CACHE_DIR_NAME)
@@ -117,8 +121,13 @@ class Cache:
 
     def _entry(self, path: str, config: Config) -> tuple[str, str]:
         """The entry's file and the key it must record."""
+        folder = self._folder(config)
+        if folder not in _USED:
+            _USED.add(folder)
+            with contextlib.suppress(OSError):
+                os.utime(folder)  # used: not stale for other builds' runs
         key = _digest(_relative_path(path, config), config.fingerprint())
-        return os.path.join(self._folder(config), key + ".json"), key
+        return os.path.join(folder, key + ".json"), key
 
     def load(self, path: str, data: bytes, config: Config) -> list[Finding] | None:
         """The cached findings of ``path`` with content ``data``; None when there are none
@@ -150,13 +159,13 @@ class Cache:
             except BaseException:
                 os.unlink(temp)
                 raise
-        except OSError:
-            pass  # an unwritable cache only makes the next run slower
+        except OSError:  # an unwritable cache only makes the next run slower
+            _PREPARED.discard(os.path.dirname(entry))  # removed meanwhile? created again next time
 
     def _prepare(self, folder: str) -> None:
-        """Create this build's folder (the cache's ``.gitignore`` with it) and, once per
-        run, mark it used and remove other builds' folders unused for a week."""
-        if self._ready.get(folder):
+        """Once per run: create this build's folder (and the cache's ``.gitignore`` with
+        it), and remove other builds' folders no run used for ``STALE_SECONDS``."""
+        if folder in _PREPARED:
             return
         root = os.path.dirname(folder)
         if not os.path.isdir(root):
@@ -164,9 +173,8 @@ class Cache:
             _write_new(os.path.join(root, ".gitignore"), _GITIGNORE)
             _write_new(os.path.join(root, "CACHEDIR.TAG"), _CACHEDIR_TAG)
         os.makedirs(folder, exist_ok=True)
-        os.utime(folder)
         _remove_stale(root, keep=os.path.basename(folder))
-        self._ready[folder] = True
+        _PREPARED.add(folder)
 
 
 def _write_new(path: str, text: str) -> None:

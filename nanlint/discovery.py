@@ -33,7 +33,8 @@ class PathNotFoundError(Exception):
     """A path named by the user does not exist (the message is one line)."""
 
     def __init__(self, path: str):
-        super().__init__(f"{path}: no such file or directory")
+        reason = "broken symbolic link" if os.path.islink(path) else "no such file or directory"
+        super().__init__(f"{path}: {reason}")
         self.path = path
 
 

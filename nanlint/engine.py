@@ -143,8 +143,8 @@ def _analyze(text: str, path: str, config: Config) -> _Pass:
 def _internal_error(path: str, rule: type[Rule], exc: BaseException) -> str:
     """One line for the user, pointing at nanlint's own code; the whole trace with
     ``NANLINT_SHOW_TRACEBACK=1`` (which ``--show-traceback`` sets)."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    ours = [frame for frame in frames if os.path.abspath(frame.filename).startswith(_PACKAGE)] or frames
+    ours = [frame for frame in traceback.extract_tb(exc.__traceback__)
+            if os.path.abspath(frame.filename).startswith(_PACKAGE + os.sep)]
     at = f" at {os.path.relpath(ours[-1].filename, os.path.dirname(_PACKAGE))}:{ours[-1].lineno}" if ours else ""
     message = str(exc).strip().split("\n", 1)[0][:200]
     line = f"{path}: internal error in rule {rule.code} ({rule.name}): {type(exc).__name__}: {message}{at}"

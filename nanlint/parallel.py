@@ -1,9 +1,13 @@
 """Checking many files at once: a pool of processes, results in input order.
 
 Workers get a path and its configuration and send back only the ``FileResult``
-(findings and errors), never a tree, so memory is one parsed file per worker.
-Small runs (one file, or little source in all, as in pre-commit's calls) are checked
-in this process: starting workers would cost more than it saves.
+(findings and errors), never a tree, so a worker holds one parsed file at a time.
+Large files go first, so that none is left to finish alone at the end; but a parsed
+file takes about a thousand times its size in memory, so large files are not parsed
+side by side: at most ``largest file + PER_WORKER_BYTES`` per other worker of source is
+in the pool at once, whatever the number of cores. Small runs (one file, or little
+source in all, as in pre-commit's calls) are checked in this process: starting
+workers would cost more than it saves.
 """
 
 from __future__ import annotations
@@ -12,8 +16,9 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
 from nanlint.config import Config
@@ -22,6 +27,9 @@ from nanlint.finding import FileResult
 # Below this much source in all, a run is checked in this process. About a second
 # of checking on a slow machine; workers start in a few tens of milliseconds.
 SERIAL_BYTES = 150_000
+# Source in the pool at once, per worker beyond the one with the largest file: about
+# 150 MB of parsed trees.
+PER_WORKER_BYTES = 150_000
 
 Check = Callable[[str, Config], FileResult]
 
@@ -62,15 +70,30 @@ def check_files(check: Check, paths: Sequence[str], configs: Sequence[Config], j
     workers = min(jobs or default_jobs(), len(paths))
     if workers <= 1 or sum(sizes) < SERIAL_BYTES:
         return list(map(check, paths, configs))
-    # Largest first, so that no big file starts last and keeps the others waiting.
-    order = sorted(range(len(paths)), key=lambda i: -sizes[i])
-    chunk = max(1, min(16, len(paths) // (workers * 64)))
+    queue = deque(sorted(range(len(paths)), key=lambda i: -sizes[i]))
+    budget = sizes[queue[0]] + PER_WORKER_BYTES * (workers - 1)
     results: list[FileResult | None] = [None] * len(paths)
+    running: dict[Future, int] = {}
+    load = 0
     executor = ProcessPoolExecutor(workers, mp_context=_context(), initializer=_ignore_interrupt)
     try:
-        done = executor.map(check, [paths[i] for i in order], [configs[i] for i in order], chunksize=chunk)
-        for i, result in zip(order, done, strict=True):
-            results[i] = result
+        while queue or running:
+            # Keep every worker busy with one file queued behind it: the largest file
+            # that fits in the budget, else the smallest.
+            while queue and len(running) < 2 * workers:
+                if load + sizes[queue[0]] <= budget:
+                    i = queue.popleft()
+                elif load + sizes[queue[-1]] <= budget:
+                    i = queue.pop()
+                else:
+                    break
+                running[executor.submit(check, paths[i], configs[i])] = i
+                load += sizes[i]
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                i = running.pop(future)
+                load -= sizes[i]
+                results[i] = future.result()
     except BrokenProcessPool as exc:
         raise RuntimeError("a worker process died (out of memory?); `--jobs 1` checks the files one by one "
                            "in this process") from exc

@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,6 +96,30 @@ def test_pool_returns_results_in_input_order_from_worker_processes(tmp_path):
     assert [r.path for r in results] == paths
     pids = {r.errors[0] for r in results}
     assert len(pids) == 2 and str(os.getpid()) not in pids
+
+
+def overlap_check(path: str, config: Config) -> FileResult:
+    """For a large file: how many other large files were being checked at the same time."""
+    if os.path.getsize(path) < LARGE:
+        return FileResult(path)
+    marker = Path(path + ".running")
+    marker.touch()
+    seen = {p for p in marker.parent.glob("*.running") if p != marker}
+    time.sleep(0.1)  # gives an overlap, if the scheduler allows one, the time to show
+    seen |= {p for p in marker.parent.glob("*.running") if p != marker}
+    marker.unlink()
+    return FileResult(path, errors=[str(len(seen))])
+
+
+LARGE = 50_000
+
+
+def test_large_files_are_not_parsed_side_by_side(tmp_path, monkeypatch):
+    monkeypatch.setattr(parallel, "PER_WORKER_BYTES", LARGE // 2)
+    paths = sized_files(tmp_path, 30, 3_000) + [str(write(tmp_path, f"big{i}.py", "x = 1\n" * (LARGE // 5)))
+                                               for i in range(3)]
+    results = parallel.check_files(overlap_check, paths, [Config()] * len(paths), jobs=3)
+    assert [r.errors for r in results if r.errors] == [["0"]] * 3
 
 
 def test_small_runs_stay_in_this_process(tmp_path):
