@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 import traceback
+from collections import Counter
 from dataclasses import dataclass
 
 import libcst as cst
@@ -69,13 +71,17 @@ def check_source(source: str | bytes, path: str = "<stdin>", config: Config | No
         try:
             decoded = decode(source)
         except SourceError as exc:
-            result.findings = _syntax_error(path, 1, 1, str(exc), config)
+            result.findings = _syntax_error(path, exc.line, exc.column, str(exc), config)
             return result
         text = decoded.text
     else:
         text = source
     if skips_file(text) or (config.prefilter and not may_trigger(text)):
         return result  # no rule can report: not even parsed (see ``nanlint.prefilter``)
+    if len(source) > config.max_file_kb * 1024:  # libcst needs about 1 KB of memory per byte
+        result.findings = _syntax_error(path, 1, 1, f"file too large to analyse ({len(source) // 1024} KB; "
+                                        f"`max-file-kb` is {config.max_file_kb})", config)
+        return result
     first = _analyze(text, path, config)
     result.findings, result.errors = first.findings, first.errors
     result.reads_other_files = first.ctx is not None and reads_other_files(first.ctx)
@@ -110,7 +116,9 @@ def _parse(text: str, path: str, config: Config) -> tuple[cst.Module | None, lis
         return cst.parse_module(text), []
     except cst.ParserSyntaxError as exc:
         line, column, message = python_error or (exc.raw_line, exc.raw_column + 1, exc.message)
-        return None, _syntax_error(path, line, column, f"cannot parse: {message}", config)
+    except cst.CSTValidationError as exc:  # tokens libcst accepts but its nodes refuse
+        line, column, message = python_error or (1, 1, str(exc))
+    return None, _syntax_error(path, line, column, f"cannot parse: {message}", config)
 
 
 def _analyze(text: str, path: str, config: Config) -> _Pass:
@@ -143,9 +151,10 @@ def _analyze(text: str, path: str, config: Config) -> _Pass:
 def _internal_error(path: str, rule: type[Rule], exc: BaseException) -> str:
     """One line for the user, pointing at nanlint's own code; the whole trace with
     ``NANLINT_SHOW_TRACEBACK=1`` (which ``--show-traceback`` sets)."""
+    rule_file = getattr(sys.modules.get(rule.__module__), "__file__", None)
     ours = [frame for frame in traceback.extract_tb(exc.__traceback__)
-            if os.path.abspath(frame.filename).startswith(_PACKAGE + os.sep)]
-    at = f" at {os.path.relpath(ours[-1].filename, os.path.dirname(_PACKAGE))}:{ours[-1].lineno}" if ours else ""
+            if frame.filename == rule_file or os.path.abspath(frame.filename).startswith(_PACKAGE + os.sep)]
+    at = f" at {_shown_path(ours[-1].filename)}:{ours[-1].lineno}" if ours else ""
     message = str(exc).strip().split("\n", 1)[0][:200]
     line = f"{path}: internal error in rule {rule.code} ({rule.name}): {type(exc).__name__}: {message}{at}"
     if os.environ.get("NANLINT_SHOW_TRACEBACK"):
@@ -153,19 +162,26 @@ def _internal_error(path: str, rule: type[Rule], exc: BaseException) -> str:
     return line + " (--show-traceback prints the trace for a bug report)"
 
 
+def _shown_path(filename: str) -> str:
+    """A file of nanlint as ``nanlint/rules/x.py``; any other by its name."""
+    if os.path.abspath(filename).startswith(_PACKAGE + os.sep):
+        return os.path.relpath(filename, os.path.dirname(_PACKAGE)).replace(os.sep, "/")
+    return os.path.basename(filename)
+
+
 def _one_per_cause(reports: list[Report]) -> list[Report]:
-    kept = []
-    for report in reports:
-        dominated = any(
-            report.code in OUTRANKS.get(other.code, ())
-            and (other.node is report.node or any(c is report.node for c in other.covers))
-            for other in reports if other is not report
-        )
-        if not dominated:
-            kept.append(report)
+    # The codes outranked on each node (by id), in one pass: a generated file can hold
+    # tens of thousands of reports, so no report is compared with every other.
+    outranked: dict[int, set[str]] = {}
+    for other in reports:
+        codes = OUTRANKS.get(other.code)
+        if codes:
+            for node in (other.node, *other.covers):
+                outranked.setdefault(id(node), set()).update(codes - {other.code})
     unique: dict[tuple, Report] = {}
-    for report in kept:
-        unique.setdefault((report.code, id(report.node)), report)
+    for report in reports:
+        if report.code not in outranked.get(id(report.node), ()):
+            unique.setdefault((report.code, id(report.node)), report)
     return list(unique.values())
 
 
@@ -264,21 +280,28 @@ def _fix(text: str, path: str, config: Config, level: str, first: _Pass, result:
 
 
 def _non_overlapping(analysis: _Pass, reports: list[Report]) -> list[Report]:
+    """The reports whose replaced nodes neither are, hold nor lie inside a node that an
+    earlier chosen report replaces; in time linear in the reports (times the depth)."""
     index = analysis.ctx.index
     chosen: list[Report] = []
-    taken: list = []
+    taken: set[int] = set()  # ids of the replaced nodes
+    around: set[int] = set()  # ids of their ancestors
     for report in reports:
         olds = [old for old, _ in report.fix.replacements]
-        if any(o is t or index.contains(t, o) or index.contains(o, t) for o in olds for t in taken):
+        above = [[id(ancestor) for ancestor in index.ancestors(old)] for old in olds]
+        if any(id(old) in taken or id(old) in around or not taken.isdisjoint(up)
+               for old, up in zip(olds, above, strict=True)):
             continue
         chosen.append(report)
-        taken.extend(olds)
+        taken.update(map(id, olds))
+        around.update(ancestor for up in above for ancestor in up)
     return chosen
 
 
 def _stuck_codes(before: _Pass, after: _Pass, chosen: list[Report], level: str) -> set[str]:
     """Codes whose fixable findings did not decrease although fixes for them ran."""
-    def count(analysis: _Pass, code: str) -> int:
-        return sum(1 for r in analysis.reports if r.code == code and _applicable(r, level))
-    return {r.code for r in chosen if count(after, r.code) >= count(before, r.code)}
+    def count(analysis: _Pass) -> Counter[str]:
+        return Counter(r.code for r in analysis.reports if _applicable(r, level))
+    was, now = count(before), count(after)
+    return {r.code for r in chosen if now[r.code] >= was[r.code]}
 

@@ -46,6 +46,7 @@ _STRING_STARTS = frozenset({tokenize.STRING, getattr(tokenize, "FSTRING_START", 
 # Tokens that nest an operand one level deeper in libcst's tree (with the brackets).
 _NESTING_WORDS = frozenset({"not", "and", "or", "lambda", "if", "else", "await", "yield", "in", "is"})
 _OPENING, _CLOSING = "([{", ")]}"
+_OPERANDS = frozenset({tokenize.NAME, tokenize.NUMBER, tokenize.STRING})
 _SEPARATORS = frozenset({",", ";", "="})
 TOO_DEEP = f"nested too deeply to analyse (nanlint reads up to {MAX_NESTING} levels)"
 
@@ -66,7 +67,7 @@ def measure(text: str) -> Nesting:
         error = (exc.lineno or 1, exc.offset or 1, exc.msg)
         return Nesting(error, _deepest_tokens(text))
     except (RecursionError, MemoryError):  # CPython's own limits: thousands of levels
-        return Nesting(None, (1, 1, TOO_DEEP))
+        return Nesting(None, _deepest_tokens(text) or (1, 1, TOO_DEEP))
     except ValueError as exc:  # NUL bytes in a str (bytes input is refused by ``decode``)
         return Nesting((1, 1, str(exc)), None)
     return Nesting(None, _deepest_node(tree, text))
@@ -138,17 +139,21 @@ def _string_parts(node: ast.expr, lines: list[str]) -> int:
 
 def _deepest_tokens(text: str) -> tuple[int, int, str] | None:
     """An upper bound from the tokens: one level per open bracket (two in libcst: the
-    container and its element), plus one per operator or string since the last separator
-    at each bracket level. A text that cannot be tokenized is not measured: it counts as
-    too deep, so that its syntax error is reported without libcst parsing it."""
+    container and its element), plus one per operator, string or trailer (a call or a
+    subscript after an operand) since the last separator at each bracket level. A text
+    that cannot be tokenized is not measured: it counts as too deep, so that its syntax
+    error is reported without libcst parsing it."""
     runs = [0]
     depth = 0
+    after_operand = False
     try:
         for token in tokenize.generate_tokens(io.StringIO(text).readline):
             kind, string = token.type, token.string
             if kind == tokenize.OP and string in _OPENING:
+                trailer = int(after_operand)
+                runs[-1] += trailer
                 runs.append(0)
-                depth += 2
+                depth += 2 + trailer
             elif kind == tokenize.OP and string in _CLOSING and len(runs) > 1:
                 depth -= 2 + runs.pop()
             elif (kind == tokenize.OP and string in _SEPARATORS) or kind == tokenize.NEWLINE:
@@ -162,6 +167,7 @@ def _deepest_tokens(text: str) -> tuple[int, int, str] | None:
                 depth += 1
             if depth > MAX_NESTING:
                 return token.start[0], token.start[1] + 1, TOO_DEEP
+            after_operand = (kind in _OPERANDS and string not in _NESTING_WORDS) or string in _CLOSING
     except (tokenize.TokenError, SyntaxError) as exc:
         return 1, 1, f"cannot tokenize: {exc}"
     return None

@@ -5,13 +5,15 @@ Workers get a path and its configuration and send back only the ``FileResult``
 Large files go first, so that none is left to finish alone at the end; but a parsed
 file takes about a thousand times its size in memory, so large files are not parsed
 side by side: at most ``largest file + PER_WORKER_BYTES`` per other worker of source is
-in the pool at once, whatever the number of cores. Small runs (one file, or little
-source in all, as in pre-commit's calls) are checked in this process: starting
-workers would cost more than it saves.
+in the pool at once, whatever the number of cores; and after a large file a worker
+gives the memory back to the system. Small runs (one file, or little source in all, as
+in pre-commit's calls) are checked in this process: starting workers would cost more
+than it saves.
 """
 
 from __future__ import annotations
 
+import ctypes
 import multiprocessing
 import os
 import signal
@@ -30,6 +32,8 @@ SERIAL_BYTES = 150_000
 # Source in the pool at once, per worker beyond the one with the largest file: about
 # 150 MB of parsed trees.
 PER_WORKER_BYTES = 150_000
+# After a file this large, a worker returns freed memory to the system.
+RELEASE_BYTES = 50_000
 
 Check = Callable[[str, Config], FileResult]
 
@@ -48,6 +52,27 @@ def _size(path: str) -> int:
         return os.stat(path).st_size
     except OSError:
         return 0  # the check reports it
+
+
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``: glibc keeps the memory a process freed for its next
+    allocations, so without it a worker stays as large as the largest file it checked."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        return ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):  # another C library
+        return None
+
+
+_TRIM = _malloc_trim()
+
+
+def _check_in_worker(check: Check, path: str, config: Config, size: int) -> FileResult:
+    result = check(path, config)
+    if size >= RELEASE_BYTES and _TRIM is not None:
+        _TRIM(0)
+    return result
 
 
 def _ignore_interrupt() -> None:
@@ -87,7 +112,7 @@ def check_files(check: Check, paths: Sequence[str], configs: Sequence[Config], j
                     i = queue.pop()
                 else:
                     break
-                running[executor.submit(check, paths[i], configs[i])] = i
+                running[executor.submit(_check_in_worker, check, paths[i], configs[i], sizes[i])] = i
                 load += sizes[i]
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:

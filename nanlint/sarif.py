@@ -73,7 +73,8 @@ def _artifact(path: str) -> dict:
     pure = PurePath(path)
     if pure.is_absolute():
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(pure.as_posix()), "uriBaseId": SOURCE_ROOT}
+    # The name's bytes, so that a name that is not UTF-8 is quoted instead of refused.
+    return {"uri": quote(os.fsencode(pure.as_posix())), "uriBaseId": SOURCE_ROOT}
 
 
 def _region(line: int, column: int, end_line: int, end_column: int) -> dict:

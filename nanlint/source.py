@@ -11,10 +11,13 @@ import contextlib
 import errno
 import io
 import os
+import re
 import stat
 import tempfile
 import tokenize
 from dataclasses import dataclass
+
+_LINE_BREAK = re.compile(rb"\r\n|\r|\n")
 
 
 class SourceError(Exception):
@@ -63,9 +66,10 @@ def decode(data: bytes) -> Decoded:
 
 
 def _place(data: bytes, offset: int) -> tuple[int, int]:
-    """The 1-based line and character column of byte ``offset``."""
-    start = data.rfind(b"\n", 0, offset) + 1
-    return data.count(b"\n", 0, offset) + 1, len(data[start:offset].decode("utf-8", errors="replace")) + 1
+    """The 1-based line (counted as Python counts them) and column of byte ``offset``."""
+    breaks = _LINE_BREAK.findall(data, 0, offset)
+    start = data.rfind(breaks[-1], 0, offset) + len(breaks[-1]) if breaks else 0
+    return len(breaks) + 1, len(data[start:offset].decode("utf-8", errors="replace")) + 1
 
 
 def _undecodable(body: bytes, encoding: str) -> SourceError | None:
@@ -121,5 +125,11 @@ def atomic_write(path: str, data: bytes, expected: bytes | None = None) -> bool:
 
 
 def read(path: str) -> bytes:
-    with open(path, "rb") as handle:
-        return handle.read()
+    """The bytes of the regular file ``path``. Anything else (a FIFO, a device, a folder)
+    raises ``OSError``: reading it could block forever or never end."""
+    # Non-blocking, so that opening a FIFO returns at once instead of waiting for a writer.
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", path)
+        return file.read()

@@ -27,12 +27,13 @@ CLEAN = "import torch\n\ny = torch.log_softmax(torch.randn(2, 3), dim=1)\n"
 JSON_KEYS = {"path", "line", "column", "end_line", "end_column", "code", "name", "severity", "message", "fix"}
 
 
-def nanlint(*args, cwd, stdin=None):
-    """Run nanlint as a user would, with the checkout importable."""
+def nanlint(*args, cwd, stdin=None, preexec_fn=None):
+    """Run nanlint as a user would, with the checkout importable (``preexec_fn`` runs in
+    the child before nanlint starts)."""
     pythonpath = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     return subprocess.run(
         [sys.executable, "-m", "nanlint", *map(str, args)], cwd=cwd, input=stdin, capture_output=True,
-        text=True, timeout=120, env={**os.environ, "PYTHONPATH": pythonpath},
+        text=True, timeout=120, env={**os.environ, "PYTHONPATH": pythonpath}, preexec_fn=preexec_fn,
     )
 
 
