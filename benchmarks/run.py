@@ -73,10 +73,10 @@ def fetch(requirement: str, corpora: Path) -> Path:
     wheels = corpora / "wheels"
     wheels.mkdir(parents=True, exist_ok=True)
     subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:",
-                    "--dest", str(wheels), requirement], check=True)
+                    "--dest", str(wheels), requirement], check=True, stdout=sys.stderr)
     normalized = name.replace("-", "_").lower()
-    (wheel,) = [w for w in wheels.glob("*.whl")
-                if w.name.lower().startswith(f"{normalized}-{version}-")]
+    (wheel,) = [w for w in wheels.glob("*.whl")  # a local build is named like torch-2.13.0+cpu-...
+                if w.name.lower().startswith((f"{normalized}-{version}-", f"{normalized}-{version}+"))]
     partial = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=corpora))
     with zipfile.ZipFile(wheel) as archive:
         archive.extractall(partial)
