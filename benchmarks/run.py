@@ -7,7 +7,9 @@
 Each corpus is a pinned wheel from PyPI (``pip download --no-deps``), unpacked under
 ``benchmarks/corpora/``. Every row runs as its own process, ``--repeat`` times, the
 rows interleaved so that a burst of load elsewhere on the machine spreads over all
-of them; the table gives the minimum and the median. Rows:
+of them; the table gives the minimum and the median. The slow rows, whose ratios to
+nanlint are far from their targets (the naive linter, TorchFix, flake8, the reference
+rows without the pre-filter), run ``--slow-repeat`` times (default once). Rows:
 
 - the floors, one process, over the files nanlint parses (those the pre-filter lets
   through): libcst's parse alone, and a naive libcst linter (parse, then
@@ -186,9 +188,11 @@ class Sample:
     status: int
 
 
-def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> Sample:
+def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None, statuses: tuple[int, ...] = (0,)
+            ) -> Sample:
     """Run ``command`` and measure its wall time, CPU time (its processes together) and
-    peak memory (the largest sum over its process tree)."""
+    peak memory (the largest sum over its process tree); another exit status than
+    ``statuses`` stops the benchmark (a tool that failed to start is not fast)."""
     peak = [0]
     start = time.perf_counter()
     process = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -206,7 +210,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) ->
     process.returncode = os.waitstatus_to_exitcode(status)
     done.set()
     sampler.join()
-    if process.returncode not in (0, 1):
+    if process.returncode not in statuses:
         raise SystemExit(f"run.py: {' '.join(command[:4])}... failed ({process.returncode}):\n"
                          f"{stderr.decode(errors='replace')[-2000:]}")
     return Sample(wall, usage.ru_utime + usage.ru_stime, peak[0] / 1024, process.returncode)
@@ -238,6 +242,9 @@ class Row:
     command: list[str]
     files: int
     lines: int
+    slow: bool = False
+    peer: bool = False  # run without the checkout on PYTHONPATH
+    statuses: tuple[int, ...] = (0,)  # the exit statuses of a run that worked
     samples: list[Sample] = field(default_factory=list)
 
     def stat(self, attribute: str, how) -> float:
@@ -252,7 +259,8 @@ def _version(command: list[str]) -> str:
     return " ".join((out.stdout or out.stderr).split()) or "?"
 
 
-def rows_for(corpus: Corpus, tools: dict[str, str | None], work: Path, skip: set[str]) -> tuple[list[Row], Path]:
+def rows_for(corpus: Corpus, tools: dict[str, str | None], work: Path, skip: set[str], only: set[str]
+             ) -> tuple[list[Row], Path]:
     python = sys.executable
     lists = work / corpus.name.replace("==", "-")
     lists.mkdir(parents=True, exist_ok=True)
@@ -270,43 +278,51 @@ def rows_for(corpus: Corpus, tools: dict[str, str | None], work: Path, skip: set
     n, lines, pn, plines = len(corpus.files), corpus.lines, len(corpus.parsed), corpus.parsed_lines
     rows = [
         Row("libcst parse (files nanlint parses)", [python, here, "--floor", "parse", str(parsed_list)], pn, plines),
-        Row("libcst parse (all files)", [python, here, "--floor", "parse", str(all_list)], n, lines),
+        Row("libcst parse (all files)", [python, here, "--floor", "parse", str(all_list)], n, lines, slow=True),
         Row("naive libcst linter (files nanlint parses)", [python, here, "--floor", "naive", str(parsed_list)],
-            pn, plines),
+            pn, plines, slow=True),
         Row("nanlint cold -j1", [*nanlint, "--config", str(on), "--no-cache", "-j", "1", str(corpus.root)], n, lines),
         Row("nanlint cold", [*nanlint, "--config", str(on), "--no-cache", str(corpus.root)], n, lines),
         Row("nanlint cold -j1, no pre-filter", [*nanlint, "--config", str(off), "--no-cache", "-j", "1",
-                                                str(corpus.root)], n, lines),
+                                                str(corpus.root)], n, lines, slow=True),
         Row("nanlint warm", [*nanlint, "--config", str(on), "--cache-dir", str(cache), str(corpus.root)], n, lines),
     ]
     if tools.get("torchfix"):
-        rows.append(Row("torchfix", [tools["torchfix"], *py_files], len(py_files), lines))
+        rows.append(Row("torchfix", [tools["torchfix"], *py_files], len(py_files), lines, slow=True, peer=True,
+                        statuses=(0, 1)))
     if tools.get("flake8"):
         rows.append(Row("flake8 (default checks)", [tools["flake8"], "--isolated", "--exit-zero", *py_files],
-                        len(py_files), lines))
+                        len(py_files), lines, slow=True, peer=True))
     if tools.get("ruff"):
         rows.append(Row("ruff check", [tools["ruff"], "check", "--isolated", "--no-cache", "--exit-zero", *py_files],
-                        len(py_files), lines))
-    return [row for row in rows if row.name not in skip], cache
+                        len(py_files), lines, peer=True))
+    return [row for row in rows if row.name not in skip and (not only or row.name in only)], cache
 
 
-def environment() -> dict[str, str]:
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
-    env.pop("NANLINT_CACHE_DIR", None)
+def environment(peer: bool = False) -> dict[str, str]:
+    """nanlint's environment: the checkout importable. A peer's: the checkout not on
+    PYTHONPATH, where its ``nanlint.egg-info`` would make flake8 load nanlint's plugin."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("NANLINT_")}
+    if peer:
+        env.pop("PYTHONPATH", None)
+    else:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
     return env
 
 
-def run_corpus(corpus: Corpus, tools: dict[str, str | None], repeat: int, skip: set[str]) -> list[Row]:
-    rows, cache = rows_for(corpus, tools, WORK, skip)
-    env = environment()
+def run_corpus(corpus: Corpus, tools: dict[str, str | None], repeat: int, slow_repeat: int,
+               skip: set[str], only: set[str]) -> list[Row]:
+    rows, cache = rows_for(corpus, tools, WORK, skip, only)
     shutil.rmtree(cache, ignore_errors=True)
     warm = next((row for row in rows if row.name == "nanlint warm"), None)
     if warm is not None:
         print(f"  {corpus.name}: writing the cache for the warm runs", file=sys.stderr, flush=True)
-        measure(warm.command, REPO, env)
+        measure(warm.command, REPO, environment())
     for round_ in range(1, repeat + 1):
         for row in rows:
-            sample = measure(row.command, REPO, env)
+            if row.slow and round_ > slow_repeat:
+                continue
+            sample = measure(row.command, REPO, environment(row.peer), row.statuses)
             row.samples.append(sample)
             print(f"  {corpus.name} [{round_}/{repeat}] {row.name}: {sample.wall:.2f} s wall, {sample.cpu:.2f} s CPU, "
                   f"{sample.peak_mb:.0f} MB", file=sys.stderr, flush=True)
@@ -353,11 +369,11 @@ def ratios(rows: list[Row]) -> list[tuple[str, float, float, float, str]]:
 def markdown(corpus: Corpus, rows: list[Row]) -> str:
     lines = [f"### {corpus.name}: {len(corpus.files)} files, {corpus.lines:,} lines "
              f"({len(corpus.parsed)} files, {corpus.parsed_lines:,} lines import a framework)", "",
-             "| run | files | lines | wall min (s) | wall median (s) | CPU min (s) | files/s | peak MB |",
-             "|---|---:|---:|---:|---:|---:|---:|---:|"]
+             "| run | files | lines | runs | wall min (s) | wall median (s) | CPU min (s) | files/s | peak MB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         fastest = row.stat("wall", min)
-        lines.append(f"| {row.name} | {row.files} | {row.lines:,} | {fastest:.2f} | "
+        lines.append(f"| {row.name} | {row.files} | {row.lines:,} | {len(row.samples)} | {fastest:.2f} | "
                      f"{row.stat('wall', statistics.median):.2f} | {row.stat('cpu', min):.2f} | "
                      f"{row.files / fastest:.0f} | {row.stat('peak_mb', max):.0f} |")
     lines += ["", "| ratio | by min wall | by median wall | by min CPU | |", "|---|---:|---:|---:|---|"]
@@ -446,7 +462,9 @@ def main() -> None:
                         help=f"a pinned PyPI package to measure on (default: {', '.join(DEFAULT_CORPORA)})")
     parser.add_argument("--corpora", type=Path, default=HERE / "corpora", help="where corpora are unpacked")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of each row (default 3)")
+    parser.add_argument("--slow-repeat", type=int, default=1, help="repetitions of the slow rows (default 1)")
     parser.add_argument("--skip", action="append", default=[], metavar="ROW", help="a row not to run (its name)")
+    parser.add_argument("--only", action="append", default=[], metavar="ROW", help="run only this row (its name)")
     parser.add_argument("--profile", action="store_true", help="also profile nanlint cold -j1 on each corpus")
     parser.add_argument("--setup-peers", action="store_true",
                         help=f"first install {', '.join(PEERS.values())} under benchmarks/.work/peers/")
@@ -468,7 +486,7 @@ def main() -> None:
     sections = []
     for requirement in args.corpus or DEFAULT_CORPORA:
         corpus = survey(requirement, fetch(requirement, args.corpora))
-        rows = run_corpus(corpus, tools, args.repeat, set(args.skip))
+        rows = run_corpus(corpus, tools, args.repeat, args.slow_repeat, set(args.skip), set(args.only))
         sections += ["", markdown(corpus, rows)]
         entry = {"files": len(corpus.files), "lines": corpus.lines, "parsed_files": len(corpus.parsed),
                  "rows": [{"name": r.name, "samples": [asdict(s) for s in r.samples]} for r in rows]}

@@ -166,6 +166,20 @@ def test_a_file_too_large_to_analyse_is_a_finding(tmp_path):
     assert [code for code, *_ in found["small.py"]] == ["NAN101"]
 
 
+def test_a_five_megabyte_generated_file_is_a_finding_and_the_run_goes_on(tmp_path):
+    table = "".join(f"    ({i}, {i * 0.5!r}, 'name_{i}'),\n" for i in range(160_000))
+    write(tmp_path, "generated_torch.py", "import torch\nTABLE = [\n" + table + "]\n")
+    write(tmp_path, "generated_plain.py", "TABLE = [\n" + table + "]\n")  # imports nothing: not parsed
+    write(tmp_path, "bug.py", BUG)
+    assert (tmp_path / "generated_torch.py").stat().st_size > 5_000_000
+    result = nanlint("--format", "json", "--no-cache", ".", cwd=tmp_path)
+    assert_no_crash(result)
+    found = cli_findings(result)
+    assert found.pop("generated_torch.py") == [("NAN001", 1, 1, "file too large to analyse (5698 KB; "
+                                                                "`max-file-kb` is 2048)")]
+    assert list(found) == ["bug.py"] and result.returncode == 1
+
+
 def test_a_broken_symlink_named_on_the_command_line_is_a_one_line_error(tmp_path):
     (tmp_path / "broken.py").symlink_to(tmp_path / "missing.py")
     result = nanlint("broken.py", cwd=tmp_path)
