@@ -188,19 +188,27 @@ ROWS += [
 ]
 
 
-def _layer(name, role, framework):
-    return Api(name, role, framework, kind=LAYER, input=None)
+# Recurrent layers (NAN303): their construction is where the finding goes; ``clip`` is how
+# that framework clips gradients, for the message.
+_CLIP = {
+    "torch": "`torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)` after `backward()`",
+    "keras": "`clipnorm=1.0` on the optimizer",
+    "tensorflow": "`tf.clip_by_global_norm(grads, 5.0)` before applying them",
+    "jax": "`optax.chain(optax.clip_by_global_norm(1.0), ...)`",
+}
 
 
-# Recurrent layers (NAN303): their construction is where the finding goes.
-ROWS += [_layer(f"torch.nn.{name}", RECURRENT, "torch")
-         for name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")]
-ROWS += [_layer(f"keras.layers.{name}", RECURRENT, "keras")
+def _recurrent(name, framework):
+    return Api(name, RECURRENT, framework, kind=LAYER, input=None, extra={"clip": _CLIP[framework]})
+
+
+ROWS += [_recurrent(f"torch.nn.{name}", "torch") for name in ("LSTM", "GRU", "RNN", "LSTMCell", "GRUCell", "RNNCell")]
+ROWS += [_recurrent(f"keras.layers.{name}", "keras")
          for name in ("LSTM", "GRU", "SimpleRNN", "LSTMCell", "GRUCell", "SimpleRNNCell", "ConvLSTM1D",
                       "ConvLSTM2D", "ConvLSTM3D", "CuDNNLSTM", "CuDNNGRU")]
-ROWS += [_layer(f"tensorflow.nn.rnn_cell.{name}", RECURRENT, "tensorflow")
+ROWS += [_recurrent(f"tensorflow.nn.rnn_cell.{name}", "tensorflow")
          for name in ("BasicLSTMCell", "LSTMCell", "GRUCell", "BasicRNNCell")]
-ROWS += [_layer(f"flax.linen.{name}", RECURRENT, "jax") for name in ("LSTMCell", "OptimizedLSTMCell", "GRUCell")]
+ROWS += [_recurrent(f"flax.linen.{name}", "jax") for name in ("LSTMCell", "OptimizedLSTMCell", "GRUCell")]
 
 
 def _function(name, role, framework, **extra):

@@ -53,15 +53,6 @@ RECURRENT_LEAVES = frozenset(row.name.rpartition(".")[2] for row in catalog.FUNC
                              if row.role == RECURRENT)
 
 
-# How to clip, by the framework of the recurrent layer.
-CLIP_HINT = {
-    "torch": "`torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)` after `backward()`",
-    "keras": "`clipnorm=1.0` on the optimizer",
-    "tensorflow": "`tf.clip_by_global_norm(grads, 5.0)` before applying them",
-    "jax": "`optax.chain(optax.clip_by_global_norm(1.0), ...)`",
-}
-
-
 class MissingGradientClipping(Rule):
     code = "NAN303"
     name = "missing-gradient-clipping"
@@ -81,7 +72,7 @@ class MissingGradientClipping(Rule):
             return
         layer = ctx.code_for(first.func)
         ctx.report(first, f"recurrent layer `{layer}` is trained without gradient clipping, so one exploding "
-                          f"gradient can turn the weights into nan; clip them, e.g. {CLIP_HINT[row.framework]}")
+                          f"gradient can turn the weights into nan; clip them, e.g. {row.extra['clip']}")
 
     def _first_recurrent_layer(self) -> tuple[cst.Call, object] | None:
         values = self.ctx.values
